@@ -1,0 +1,73 @@
+// Device-neutral tensor ops used by nn/ and models/.
+//
+// Each op validates dtypes and shapes (InvalidArgument naming the op and the shapes),
+// then dispatches on (device, dtype) to a kernel in kernels/. Activations are f32
+// [n_tokens, features] row-major unless stated. Outputs are preallocated by the caller
+// and may not alias inputs unless the op says "in place". Ops are thread-compatible:
+// concurrent calls on disjoint outputs are safe; each op may use all cores internally.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "base/status.h"
+#include "core/tensor.h"
+
+namespace fourbrain::ops {
+
+// Precision of the GEMMs: kF32 keeps everything in f32 (used to match HF f32 exactly);
+// kBF16 rounds the GEMM inputs to bf16 and accumulates in f32 (AMX / avx512_bf16).
+enum class MatmulPrecision { kF32, kBF16 };
+
+// A weight matrix W [out_features, in_features] prepared once for repeated
+// y = x · Wᵀ products (converted and, where the backend wants, re-laid out).
+// Immutable after prepare(); safe to use from many threads.
+class LinearWeight {
+ public:
+  // `weight` is bf16, f16 or f32 [out, in]; it is read during prepare() only.
+  static Result<std::shared_ptr<const LinearWeight>> prepare(const Tensor& weight,
+                                                             MatmulPrecision precision);
+  virtual ~LinearWeight() = default;
+  virtual int64_t out_features() const = 0;
+  virtual int64_t in_features() const = 0;
+  virtual MatmulPrecision precision() const = 0;
+  // Bytes this prepared weight holds.
+  virtual size_t nbytes() const = 0;
+};
+
+// y [n, out] = x [n, in] · Wᵀ.
+Status linear(const Tensor& x, const LinearWeight& weight, Tensor& y);
+
+// Rows of `table` (bf16/f16/f32 [vocab, hidden]) for each id (i32 [n]) into out f32 [n, hidden].
+// An id outside the table is InvalidArgument.
+Status embedding_lookup(const Tensor& table, const Tensor& ids, Tensor& out);
+
+// out = rms_norm(x) * weight, as HF Qwen3RMSNorm in f32: x * rsqrt(mean(x²) + eps) * w.
+// x f32 [n, h], weight f32 [h], out f32 [n, h] (may alias x).
+Status rms_norm(const Tensor& x, const Tensor& weight, float eps, Tensor& out);
+
+// In place: residual += x; out = rms_norm(residual) * weight.
+Status add_rms_norm(Tensor& residual, const Tensor& x, const Tensor& weight, float eps,
+                    Tensor& out);
+
+// In place on qkv f32 [n, (n_heads + 2*n_kv_heads) * head_dim] (q, then k, then v columns):
+// per-head RMSNorm of q (q_norm f32 [head_dim]) and k (k_norm), then half-split RoPE
+// (pairs i, i + head_dim/2) with theta `rope_theta` at positions (i32 [n]).
+Status qk_norm_rope(Tensor& qkv, int n_heads, int n_kv_heads, int head_dim, const Tensor& q_norm,
+                    const Tensor& k_norm, float eps, const Tensor& positions, float rope_theta);
+
+// Ragged grouped-query attention. qkv as above (after qk_norm_rope); cu_seqlens i32
+// [n_seqs + 1] with cu_seqlens[0] = 0 and cu_seqlens[n_seqs] = n; out f32 [n, n_heads*head_dim].
+// Query head h reads kv head h / (n_heads / n_kv_heads). Scale 1/sqrt(head_dim).
+// `causal` masks keys after the query within each sequence; sequences never see each other.
+Status attention(const Tensor& qkv, const Tensor& cu_seqlens, int max_seqlen, int n_heads,
+                 int n_kv_heads, int head_dim, bool causal, Tensor& out);
+
+// gate_up f32 [n, 2*inter] (gate columns, then up columns) -> out f32 [n, inter] = silu(gate) * up.
+Status silu_mul(const Tensor& gate_up, Tensor& out);
+
+// In place: each row of x f32 [n, d] divided by its L2 norm (rows of zeros stay zero),
+// as torch.nn.functional.normalize(p=2, eps=1e-12).
+Status l2_normalize_rows(Tensor& x);
+
+}  // namespace fourbrain::ops
