@@ -4,8 +4,21 @@
 //
 // Opening validates every header completely: JSON well-formed, known dtypes, shapes
 // whose byte size matches the offsets, offsets inside the file and non-overlapping, the
-// index naming shards that exist. Errors name the file and the tensor. Checkpoint and
-// its tensors are immutable and thread-safe; a borrowed Tensor keeps its mapping alive.
+// index naming shards that exist and agreeing with them. Every problem found is reported
+// in one Status (one line each, naming the file and the tensor); nothing is returned from a
+// checkpoint with any problem. Codes: NotFound for a missing file or shard, Unsupported for
+// a dtype the format knows but we do not load (F64, BOOL, ...), InvalidArgument otherwise
+// (and when problems of different kinds are mixed).
+//
+// Ownership and threads: Checkpoint and its tensors are immutable and thread-safe; each
+// borrowed Tensor shares ownership of its file's mapping, so it stays valid after the
+// Checkpoint is gone. The mapping is read-only: writing through a tensor's data faults.
+//
+// Alignment is not promised. The reference writer pads the header so the data region starts
+// 8-byte aligned in the file and lays tensors out largest element first, but other writers need
+// not, and offsets may be any byte; so a tensor's data pointer may be misaligned for its dtype.
+// Kernels must copy or convert (memcpy, or a byte-wise load per element) rather than
+// dereference it as `const float*` and the like.
 #pragma once
 
 #include <cstdint>
