@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds, generates the reference data with
+# HuggingFace's own tools, and runs every test (unit and integration) with ctest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install_deps.sh --test
+scripts/build.sh
+testdata="$PWD/build/testdata"
+tools/tokenizer/generate_testdata.sh "$testdata" "$PWD/.venv/bin/python"
+tools/qwen3/prepare_testdata.sh "$testdata" "$testdata"
+export FOURBRAIN_TESTDATA="$testdata"
+ctest --test-dir build --output-on-failure -j2

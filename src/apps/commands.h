@@ -1,0 +1,31 @@
+// The fourbrain command-line tools. Each command registers its CLI11 subcommand and
+// runs it; output is JSON on stdout, errors a one-line message on stderr with exit 1.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "base/status.h"
+
+namespace fourbrain::apps {
+
+// Adds a subcommand to `app`; the returned function runs it once parsed.
+using Command = std::function<Status()>;
+Command add_embed_command(CLI::App& app);
+Command add_rerank_command(CLI::App& app);
+Command add_tokenize_command(CLI::App& app);
+
+// Options every model command shares.
+struct ModelFlags {
+  std::string model_dir;
+  std::string precision = "auto";  // f32 | bf16 | auto
+  int threads = 0;                 // 0: all cores
+  int64_t max_batch_tokens = 8192;
+};
+void add_model_flags(CLI::App& cmd, ModelFlags& flags);
+// Applies --threads and returns the parsed --precision.
+Result<int> apply_model_flags(const ModelFlags& flags);  // 0 = f32, 1 = bf16
+
+}  // namespace fourbrain::apps

@@ -1,0 +1,66 @@
+// Qwen3Embedder: text -> embedding with a Qwen3-Embedding checkpoint, as the model card
+// computes it: optional instruction prompt, tokenizer with <|endoftext|> appended (added
+// here if the checkpoint's tokenizer does not), last-token pooling, L2 normalisation, and
+// Matryoshka truncation to `dimensions` followed by renormalisation.
+//
+// Texts are packed into ragged batches of at most max_batch_tokens tokens. Immutable
+// after load; embed() may be called from several threads.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "formats/tokenizer/tokenizer.h"
+#include "models/qwen3/qwen3_model.h"
+
+namespace fourbrain::models {
+
+struct EmbedderOptions {
+  ops::MatmulPrecision precision = ops::MatmulPrecision::kF32;
+  int64_t max_batch_tokens = 8192;
+};
+
+struct EmbedRequest {
+  std::vector<std::string> texts;
+  std::optional<std::string> instruction;  // if set, texts are queries: "Instruct: ...\nQuery:"
+  int64_t dimensions = 0;                  // 0: the model's hidden size
+  size_t max_length = 8192;                // tokens per text, <|endoftext|> included
+};
+
+struct EmbedResult {
+  std::vector<std::vector<float>> embeddings;  // one per text, in input order
+  int64_t n_tokens = 0;                        // tokens the model processed
+};
+
+class Qwen3Embedder {
+ public:
+  static Result<std::unique_ptr<Qwen3Embedder>> load(const std::string& dir,
+                                                     const EmbedderOptions& options);
+
+  // The token ids the model sees for one text (prompt applied, truncated, EOS last).
+  Result<std::vector<int32_t>> input_ids(const std::string& text,
+                                         const std::optional<std::string>& instruction,
+                                         size_t max_length) const;
+  Result<EmbedResult> embed(const EmbedRequest& request) const;
+
+  int64_t hidden_size() const { return model_->config().hidden_size; }
+  const Qwen3Model& model() const { return *model_; }
+  const formats::Tokenizer& tokenizer() const { return *tokenizer_; }
+
+ private:
+  std::unique_ptr<formats::Tokenizer> tokenizer_;
+  std::unique_ptr<Qwen3Model> model_;
+  int32_t eos_id_ = 0;
+  bool tokenizer_appends_eos_ = false;
+  int64_t max_batch_tokens_ = 0;
+};
+
+// Splits sequences into consecutive groups of at most max_tokens tokens each (a longer
+// sequence gets a group of its own). Returns [begin, end) index pairs.
+std::vector<std::pair<size_t, size_t>> plan_batches(const std::vector<std::vector<int32_t>>& seqs,
+                                                    int64_t max_tokens);
+
+}  // namespace fourbrain::models

@@ -1,0 +1,71 @@
+// Qwen3Model: the Qwen3 decoder stack on ragged batches, as HF transformers computes it
+// (see ../shared/reference/qwen3.md §2), returning the final-normed hidden state of each
+// sequence's last token — all that embedding (last-token pooling) and reranking (the
+// yes/no logits at the last position) need.
+//
+// Loading memory-maps the checkpoint, validates it whole, and prepares the weights once
+// (q/k/v and gate/up fused into one GEMM each). The embedding table stays a view of the
+// mapping. A loaded model is immutable: forward calls may run concurrently.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "core/ragged_batch.h"
+#include "core/tensor.h"
+#include "formats/safetensors.h"
+#include "models/qwen3/qwen3_config.h"
+#include "nn/linear.h"
+#include "ops/ops.h"
+
+namespace fourbrain::models {
+
+struct Qwen3LoadOptions {
+  ops::MatmulPrecision precision = ops::MatmulPrecision::kF32;
+};
+
+class Qwen3Model {
+ public:
+  static Result<std::unique_ptr<Qwen3Model>> load(const std::string& dir,
+                                                  const Qwen3LoadOptions& options);
+
+  const Qwen3Config& config() const { return config_; }
+  // Rows of the embedding table (151669 or 151665 for the real models).
+  int64_t vocab_size() const { return embed_tokens_.dim(0); }
+  // Bytes of prepared weights this model holds (the mapped embedding table not included).
+  size_t prepared_weight_bytes() const;
+
+  // f32 [n_seqs, hidden]: the final-normed hidden state at each sequence's last token.
+  // Every sequence must be non-empty and its ids inside the vocabulary.
+  Result<Tensor> forward_last_tokens(const RaggedBatch& batch) const;
+
+  // A head made of chosen rows of the output matrix (lm_head, or embed_tokens when tied):
+  // logits for just those tokens, never the full vocabulary. CausalLm checkpoints only.
+  Result<nn::Linear> output_rows_head(const std::vector<int32_t>& token_ids) const;
+  // The seq-cls score head [num_labels, hidden]. SequenceCls checkpoints only.
+  Result<nn::Linear> score_head() const;
+
+ private:
+  struct Layer {
+    Tensor input_norm;      // f32 [hidden]
+    nn::Linear qkv;         // [(n_heads + 2*n_kv_heads)*head_dim, hidden]
+    Tensor q_norm, k_norm;  // f32 [head_dim]
+    nn::Linear o_proj;      // [hidden, n_heads*head_dim]
+    Tensor post_attn_norm;  // f32 [hidden]
+    nn::Linear gate_up;     // [2*intermediate, hidden]
+    nn::Linear down;        // [hidden, intermediate]
+  };
+
+  Qwen3Config config_;
+  ops::MatmulPrecision precision_ = ops::MatmulPrecision::kF32;
+  formats::Checkpoint checkpoint_;  // keeps the mapping alive for the borrowed tensors
+  Tensor embed_tokens_;             // [vocab, hidden], borrowed from the mapping
+  Tensor output_matrix_;            // [vocab, hidden] lm_head or tied embed_tokens (borrowed)
+  Tensor score_;                    // [num_labels, hidden] (borrowed), seq-cls only
+  std::vector<Layer> layers_;
+  Tensor final_norm_;  // f32 [hidden]
+};
+
+}  // namespace fourbrain::models

@@ -1,0 +1,39 @@
+// Linear: y = x · Wᵀ with a weight prepared once for the backend (no bias: Qwen3 has none).
+//
+// Several checkpoint matrices sharing the input (q/k/v, gate/up) can be fused into one
+// Linear by stacking their rows, so one GEMM replaces three. Immutable after creation and
+// safe to share across threads.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "base/status.h"
+#include "core/tensor.h"
+#include "ops/ops.h"
+
+namespace fourbrain::nn {
+
+class Linear {
+ public:
+  Linear() = default;
+  // `parts` are [out_i, in] matrices (bf16/f16/f32, same dtype and `in`), stacked in order.
+  static Result<Linear> from_parts(const std::vector<Tensor>& parts, ops::MatmulPrecision precision);
+
+  // x f32 [n, in] -> y f32 [n, out].
+  Status forward(const Tensor& x, Tensor& y) const { return ops::linear(x, *weight_, y); }
+  int64_t out_features() const { return weight_->out_features(); }
+  int64_t in_features() const { return weight_->in_features(); }
+  size_t nbytes() const { return weight_->nbytes(); }
+
+ private:
+  std::shared_ptr<const ops::LinearWeight> weight_;
+};
+
+// Stacks [r_i, c] matrices of one dtype into a fresh host [sum r_i, c] tensor.
+Result<Tensor> stack_rows(const std::vector<Tensor>& parts);
+
+// Copies a bf16/f16/f32 vector (e.g. a norm weight) into a fresh f32 tensor.
+Result<Tensor> to_f32(const Tensor& t);
+
+}  // namespace fourbrain::nn
