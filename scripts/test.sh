@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh --test
+python3 tools/check_layers.py
 scripts/build.sh
 testdata="$PWD/build/testdata"
 tools/tokenizer/generate_testdata.sh "$testdata" "$PWD/.venv/bin/python"
