@@ -159,7 +159,9 @@ def main():
     emb = emb.to(torch.bfloat16)
     emb_dir = os.path.join(work, "embedding")
     emb.save_pretrained(emb_dir, safe_serialization=True)
-    emb = emb.float().eval()
+    # Reload as users do: .to(bf16) also rounded the RoPE inv_freq buffer, which a fresh
+    # load recomputes in f32.
+    emb = Qwen3Model.from_pretrained(emb_dir, dtype=torch.float32).eval()
     refs["embedding"] = embedding_references(emb, emb_tok, dims=(32, 48))
     save_tar(emb_dir, os.path.join(args.out, "qwen3-tiny-embedding.tar.xz"))
 
@@ -171,7 +173,7 @@ def main():
     rr = rr.to(torch.float16)
     rr_dir = os.path.join(work, "reranker")
     rr.save_pretrained(rr_dir, safe_serialization=True, max_shard_size="1MB")
-    rr = rr.float().eval()
+    rr = Qwen3ForCausalLM.from_pretrained(rr_dir, dtype=torch.float32).eval()
     refs["reranker"] = rerank_references(
         rr, rr_tok, lambda ids: (lambda l: l[yes] - l[no])(rr(input_ids=ids).logits[0, -1]))
     save_tar(rr_dir, os.path.join(args.out, "qwen3-tiny-reranker.tar.xz"))
@@ -181,9 +183,9 @@ def main():
     sc.model.load_state_dict(rr.model.state_dict())
     with torch.no_grad():
         sc.score.weight.copy_((rr.lm_head.weight[yes] - rr.lm_head.weight[no]).unsqueeze(0))
-    sc.eval()
     sc_dir = os.path.join(work, "seqcls")
     sc.save_pretrained(sc_dir, safe_serialization=True)
+    sc = Qwen3ForSequenceClassification.from_pretrained(sc_dir, dtype=torch.float32).eval()
     refs["seqcls"] = rerank_references(sc, rr_tok, lambda ids: sc(input_ids=ids).logits[0, 0])
     save_tar(sc_dir, os.path.join(args.out, "qwen3-tiny-seqcls.tar.xz"))
 
