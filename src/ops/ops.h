@@ -5,6 +5,13 @@
 // [n_tokens, features] row-major unless stated. Outputs are preallocated by the caller
 // and may not alias inputs unless the op says "in place". Ops are thread-compatible:
 // concurrent calls on disjoint outputs are safe; each op may use all cores internally.
+//
+// bf16 activations: ops whose output feeds a linear (rms_norm, add_rms_norm, attention,
+// silu_mul) also accept a bf16 `out` (the f32 result rounded once), and linear accepts a
+// bf16 x when its weight was prepared with kBF16. Under kBF16 that skips a separate f32 ->
+// bf16 pass over the activations before every GEMM, with identical results.
+//
+// Backends: CPU only for now; a tensor on another device gives Unsupported.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +42,7 @@ class LinearWeight {
   virtual size_t nbytes() const = 0;
 };
 
-// y [n, out] = x [n, in] · Wᵀ.
+// y [n, out] = x [n, in] · Wᵀ. x f32 (or bf16 for a kBF16 weight), y f32.
 Status linear(const Tensor& x, const LinearWeight& weight, Tensor& y);
 
 // Rows of `table` (bf16/f16/f32 [vocab, hidden]) for each id (i32 [n]) into out f32 [n, hidden].
@@ -43,10 +50,11 @@ Status linear(const Tensor& x, const LinearWeight& weight, Tensor& y);
 Status embedding_lookup(const Tensor& table, const Tensor& ids, Tensor& out);
 
 // out = rms_norm(x) * weight, as HF Qwen3RMSNorm in f32: x * rsqrt(mean(x²) + eps) * w.
-// x f32 [n, h], weight f32 [h], out f32 [n, h] (may alias x).
+// x f32 [n, h], weight f32 [h], out f32/bf16 [n, h] (an f32 out may alias x).
 Status rms_norm(const Tensor& x, const Tensor& weight, float eps, Tensor& out);
 
-// In place: residual += x; out = rms_norm(residual) * weight.
+// In place: residual += x; out = rms_norm(residual) * weight. out f32/bf16 (an f32 out may be
+// x itself).
 Status add_rms_norm(Tensor& residual, const Tensor& x, const Tensor& weight, float eps,
                     Tensor& out);
 
@@ -57,13 +65,15 @@ Status qk_norm_rope(Tensor& qkv, int n_heads, int n_kv_heads, int head_dim, cons
                     const Tensor& k_norm, float eps, const Tensor& positions, float rope_theta);
 
 // Ragged grouped-query attention. qkv as above (after qk_norm_rope); cu_seqlens i32
-// [n_seqs + 1] with cu_seqlens[0] = 0 and cu_seqlens[n_seqs] = n; out f32 [n, n_heads*head_dim].
+// [n_seqs + 1] with cu_seqlens[0] = 0 and cu_seqlens[n_seqs] = n; out f32/bf16
+// [n, n_heads*head_dim]. Every sequence length must be <= max_seqlen.
 // Query head h reads kv head h / (n_heads / n_kv_heads). Scale 1/sqrt(head_dim).
 // `causal` masks keys after the query within each sequence; sequences never see each other.
 Status attention(const Tensor& qkv, const Tensor& cu_seqlens, int max_seqlen, int n_heads,
                  int n_kv_heads, int head_dim, bool causal, Tensor& out);
 
-// gate_up f32 [n, 2*inter] (gate columns, then up columns) -> out f32 [n, inter] = silu(gate) * up.
+// gate_up f32 [n, 2*inter] (gate columns, then up columns) -> out f32/bf16 [n, inter] =
+// silu(gate) * up.
 Status silu_mul(const Tensor& gate_up, Tensor& out);
 
 // In place: each row of x f32 [n, d] divided by its L2 norm (rows of zeros stay zero),

@@ -1,0 +1,79 @@
+// ops::LinearWeight and ops::linear: validation and device dispatch around the backends'
+// GEMM kernels (CPU: kernels/cpu/gemm, oneDNN).
+#include <memory>
+#include <string>
+
+#include "kernels/cpu/gemm.h"
+#include "ops/ops.h"
+#include "ops/ops_check.h"
+
+namespace fourbrain::ops {
+namespace {
+
+using detail::bad_argument;
+using detail::describe;
+
+// The CPU backend's prepared weight: a oneDNN-packed copy in the compute precision.
+class CpuLinearWeight final : public LinearWeight {
+ public:
+  CpuLinearWeight(std::unique_ptr<kernels::cpu::GemmWeight> gemm, MatmulPrecision precision)
+      : gemm_(std::move(gemm)), precision_(precision) {}
+  int64_t out_features() const override { return gemm_->n(); }
+  int64_t in_features() const override { return gemm_->k(); }
+  MatmulPrecision precision() const override { return precision_; }
+  size_t nbytes() const override { return gemm_->nbytes(); }
+  const kernels::cpu::GemmWeight& gemm() const { return *gemm_; }
+
+ private:
+  std::unique_ptr<kernels::cpu::GemmWeight> gemm_;
+  MatmulPrecision precision_;
+};
+
+kernels::cpu::GemmPrecision to_kernel(MatmulPrecision p) {
+  return p == MatmulPrecision::kBF16 ? kernels::cpu::GemmPrecision::kBF16
+                                     : kernels::cpu::GemmPrecision::kF32;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const LinearWeight>> LinearWeight::prepare(const Tensor& weight,
+                                                                  MatmulPrecision precision) {
+  constexpr std::string_view kOp = "LinearWeight::prepare";
+  const DType dt = weight.dtype();
+  if (weight.rank() != 2 || !(dt == DType::kF32 || dt == DType::kBF16 || dt == DType::kF16) ||
+      weight.dim(0) <= 0 || weight.dim(1) <= 0 || !weight.defined()) {
+    return bad_argument(
+        kOp, "weight " + describe(weight) + " must be a non-empty bf16/f16/f32 [out, in] matrix");
+  }
+  FB_RETURN_IF_ERROR(detail::require_cpu(kOp, {&weight}));
+  FB_ASSIGN_OR_RETURN(
+      auto gemm, kernels::cpu::GemmWeight::pack(weight.raw_data(), dt, weight.dim(0), weight.dim(1),
+                                                to_kernel(precision)));
+  return std::shared_ptr<const LinearWeight>(
+      std::make_shared<CpuLinearWeight>(std::move(gemm), precision));
+}
+
+Status linear(const Tensor& x, const LinearWeight& weight, Tensor& y) {
+  constexpr std::string_view kOp = "linear";
+  const bool bf16_ok = weight.precision() == MatmulPrecision::kBF16;
+  const bool x_ok =
+      detail::is_matrix(x, DType::kF32) || (bf16_ok && detail::is_matrix(x, DType::kBF16));
+  if (!x_ok || x.dim(1) != weight.in_features()) {
+    return bad_argument(kOp, "x " + describe(x) + " does not fit weight [" +
+                                 std::to_string(weight.out_features()) + ", " +
+                                 std::to_string(weight.in_features()) + "]" +
+                                 (bf16_ok ? " (x f32 or bf16)" : " (x f32)"));
+  }
+  if (!detail::is_matrix(y, DType::kF32) || y.dim(0) != x.dim(0) ||
+      y.dim(1) != weight.out_features()) {
+    return bad_argument(kOp, "y " + describe(y) + " must be f32[" + std::to_string(x.dim(0)) +
+                                 ", " + std::to_string(weight.out_features()) + "]");
+  }
+  if (detail::overlaps(x, y)) return bad_argument(kOp, "x and y overlap");
+  FB_RETURN_IF_ERROR(detail::require_cpu(kOp, {&x, &y}));
+  const auto* cpu_weight = dynamic_cast<const CpuLinearWeight*>(&weight);
+  if (cpu_weight == nullptr) return bad_argument(kOp, "weight was not prepared for the CPU");
+  return cpu_weight->gemm().multiply(x.raw_data(), x.dtype(), x.dim(0), y.data<float>());
+}
+
+}  // namespace fourbrain::ops

@@ -1,0 +1,33 @@
+// Shared argument checks for the ops: describing tensors in error messages, dtype/shape
+// predicates, overlap tests and the device gate. Internal to ops/; stateless and
+// thread-safe. Every failing check returns InvalidArgument (or Unsupported for devices
+// without a backend yet) whose message starts with the op's name.
+#pragma once
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "core/tensor.h"
+
+namespace fourbrain::ops::detail {
+
+// "f32[4, 1024]"
+std::string describe(const Tensor& t);
+
+// InvalidArgument "<op>: <what>".
+Status bad_argument(std::string_view op, const std::string& what);
+
+bool is_matrix(const Tensor& t, DType dtype);
+bool is_vector(const Tensor& t, DType dtype, int64_t length);
+// An activation output: f32 or bf16 matrix of the given shape.
+bool is_activation_out(const Tensor& t, int64_t rows, int64_t cols);
+
+// True when the byte ranges of a and b intersect (both non-empty).
+bool overlaps(const Tensor& a, const Tensor& b);
+
+// Unsupported unless every tensor lives on the CPU; the single place new backends hook in.
+Status require_cpu(std::string_view op, std::initializer_list<const Tensor*> tensors);
+
+}  // namespace fourbrain::ops::detail
