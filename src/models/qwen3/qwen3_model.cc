@@ -20,6 +20,10 @@ Result<Tensor> f32_matrix(int64_t rows, int64_t cols) {
   return Tensor::empty(DType::kF32, {rows, cols});
 }
 
+Result<Tensor> matrix(DType dtype, int64_t rows, int64_t cols) {
+  return Tensor::empty(dtype, {rows, cols});
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Qwen3Model>> Qwen3Model::load(const std::string& dir,
@@ -102,13 +106,18 @@ Result<Tensor> Qwen3Model::forward_last_tokens(const RaggedBatch& batch) const {
   FB_ASSIGN_OR_RETURN(Tensor positions, i32_tensor(batch.positions));
   FB_ASSIGN_OR_RETURN(Tensor cu_seqlens, i32_tensor(batch.cu_seqlens));
   FB_ASSIGN_OR_RETURN(Tensor last, i32_tensor(last_rows));
+  // GEMM inputs (normed, attn, act) are stored in the GEMMs' precision, so bf16 GEMMs read
+  // them without a conversion pass; the residual stream and norms stay f32.
+  const DType gemm_in =
+      precision_ == ops::MatmulPrecision::kBF16 ? DType::kBF16 : DType::kF32;
   FB_ASSIGN_OR_RETURN(Tensor x, f32_matrix(n, h));  // residual stream
-  FB_ASSIGN_OR_RETURN(Tensor normed, f32_matrix(n, h));
+  FB_ASSIGN_OR_RETURN(Tensor normed, matrix(gemm_in, n, h));
   FB_ASSIGN_OR_RETURN(Tensor qkv, f32_matrix(n, qkv_width));
-  FB_ASSIGN_OR_RETURN(Tensor attn, f32_matrix(n, attn_width));
+  FB_ASSIGN_OR_RETURN(Tensor attn, matrix(gemm_in, n, attn_width));
   FB_ASSIGN_OR_RETURN(Tensor proj, f32_matrix(n, h));
   FB_ASSIGN_OR_RETURN(Tensor gate_up, f32_matrix(n, 2 * c.intermediate_size));
-  FB_ASSIGN_OR_RETURN(Tensor act, f32_matrix(n, c.intermediate_size));
+  FB_ASSIGN_OR_RETURN(Tensor act, matrix(gemm_in, n, c.intermediate_size));
+  FB_ASSIGN_OR_RETURN(Tensor pooled, f32_matrix(n_seqs, h));  // the final norm's output
 
   FB_RETURN_IF_ERROR(ops::embedding_lookup(embed_tokens_, ids, x));
   FB_RETURN_IF_ERROR(ops::rms_norm(x, layers_[0].input_norm, eps, normed));
@@ -125,7 +134,7 @@ Result<Tensor> Qwen3Model::forward_last_tokens(const RaggedBatch& batch) const {
     FB_RETURN_IF_ERROR(ops::attention(qkv, cu_seqlens, batch.max_seqlen, c.n_heads, c.n_kv_heads,
                                       c.head_dim, /*causal=*/true, attn));
     if (last_layer) {
-      FB_ASSIGN_OR_RETURN(rattn, f32_matrix(n_seqs, attn_width));
+      FB_ASSIGN_OR_RETURN(rattn, matrix(gemm_in, n_seqs, attn_width));
       FB_ASSIGN_OR_RETURN(rx, f32_matrix(n_seqs, h));
       FB_RETURN_IF_ERROR(ops::gather_rows(attn, last, rattn));
       FB_RETURN_IF_ERROR(ops::gather_rows(x, last, rx));
@@ -139,9 +148,9 @@ Result<Tensor> Qwen3Model::forward_last_tokens(const RaggedBatch& batch) const {
     FB_RETURN_IF_ERROR(l.gate_up.forward(rnormed, rgate_up));
     FB_RETURN_IF_ERROR(ops::silu_mul(rgate_up, ract));
     FB_RETURN_IF_ERROR(l.down.forward(ract, rproj));
-    FB_RETURN_IF_ERROR(ops::add_rms_norm(rx, rproj, next_norm, eps, rnormed));
+    FB_RETURN_IF_ERROR(ops::add_rms_norm(rx, rproj, next_norm, eps, last_layer ? pooled : rnormed));
   }
-  return rnormed.clone();
+  return pooled;
 }
 
 }  // namespace fourbrain::models
