@@ -38,6 +38,16 @@ std::string join_path(std::string_view dir, std::string_view name) {
   return out;
 }
 
+void drop_mapped_pages(const MappedFile& file, const void* data, size_t nbytes) {
+  const auto begin = reinterpret_cast<uintptr_t>(data);
+  const auto map_begin = reinterpret_cast<uintptr_t>(file.data());
+  if (begin < map_begin || begin + nbytes > map_begin + file.size()) return;  // not ours
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t first = (begin + page - 1) / page * page;
+  const uintptr_t last = (begin + nbytes) / page * page;
+  if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 Result<MappedFile> MappedFile::open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return not_found("cannot open " + path + ": " + std::strerror(errno));

@@ -20,6 +20,15 @@ bool is_directory(const std::string& path);
 // "dir/name", without doubling the separator.
 std::string join_path(std::string_view dir, std::string_view name);
 
+class MappedFile;
+
+// Lets the kernel drop the resident pages of [data, data + nbytes) inside a read-only file
+// mapping (e.g. checkpoint weights already copied into their prepared form), so they stop
+// counting in RSS; a later read faults them back in from the file. Only whole pages inside
+// the range are dropped. Must only be called on MappedFile memory: on anonymous memory the
+// kernel would zero the pages.
+void drop_mapped_pages(const MappedFile& file, const void* data, size_t nbytes);
+
 class MappedFile {
  public:
   static Result<MappedFile> open(const std::string& path);

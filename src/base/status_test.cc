@@ -47,6 +47,9 @@ TEST(FileTest, MapsFileContents) {
   ASSERT_TRUE(mapped.is_ok()) << mapped.status().to_string();
   ASSERT_EQ(mapped->size(), 5u);
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(mapped->data()), 5), "hello");
+  // Dropping resident pages keeps the contents: they fault back in from the file.
+  drop_mapped_pages(*mapped, mapped->data(), mapped->size());
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(mapped->data()), 5), "hello");
   auto text = read_file(path);
   ASSERT_TRUE(text.is_ok());
   EXPECT_EQ(*text, "hello");

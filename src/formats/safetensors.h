@@ -40,6 +40,10 @@ struct TensorEntry {
   std::string file;  // the shard it lives in (path)
   // Borrowed view of the bytes, valid as long as the Checkpoint (or the Tensor) lives.
   Tensor tensor;
+  std::shared_ptr<const MappedFile> mapping;  // the shard's mapping that `tensor` points into
+
+  // Drops the tensor's resident pages (see drop_mapped_pages) once its bytes were copied.
+  void drop_pages() const { drop_mapped_pages(*mapping, tensor.raw_data(), tensor.nbytes()); }
 };
 
 class Checkpoint {

@@ -177,7 +177,7 @@ class HeaderChecker {
     }
     Tensor tensor = Tensor::borrow(*dtype, shape, data_ + begin, file_);
     entries_.push_back(
-        TensorEntry{std::move(name), *dtype, std::move(shape), file_->path(), std::move(tensor)});
+        TensorEntry{std::move(name), *dtype, std::move(shape), file_->path(), std::move(tensor), file_});
   }
 
   // An array of non-negative integers under `key`, or nullopt after reporting why not.

@@ -37,7 +37,8 @@ Result<std::unique_ptr<Qwen3Model>> Qwen3Model::load(const std::string& dir,
   model->output_matrix_ = w.lm_head.defined() ? w.lm_head : w.embed_tokens;
   model->score_ = w.score;
   FB_ASSIGN_OR_RETURN(model->final_norm_, nn::to_f32(w.norm));
-  for (const Qwen3LayerWeights& lw : w.layers) {
+  for (size_t i = 0; i < w.layers.size(); ++i) {
+    const Qwen3LayerWeights& lw = w.layers[i];
     Layer layer;
     FB_ASSIGN_OR_RETURN(layer.input_norm, nn::to_f32(lw.input_norm));
     FB_ASSIGN_OR_RETURN(layer.qkv,
@@ -50,6 +51,12 @@ Result<std::unique_ptr<Qwen3Model>> Qwen3Model::load(const std::string& dir,
                         nn::Linear::from_parts({lw.gate_proj, lw.up_proj}, options.precision));
     FB_ASSIGN_OR_RETURN(layer.down, nn::Linear::from_parts({lw.down_proj}, options.precision));
     model->layers_.push_back(std::move(layer));
+    // The layer now lives in its prepared copy: let the kernel drop the mapped original
+    // at once, so RSS holds the weights once (also at the peak of loading), not twice.
+    const std::string layer_key = "layers." + std::to_string(i) + ".";
+    for (const formats::TensorEntry& entry : model->checkpoint_.entries()) {
+      if (entry.name.find(layer_key) != std::string::npos) entry.drop_pages();
+    }
   }
   return model;
 }
