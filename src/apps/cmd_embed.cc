@@ -40,7 +40,7 @@ Status run_embed(const EmbedFlags& f) {
   request.dimensions = f.dimensions;
   request.max_length = f.max_length;
   auto t0 = std::chrono::steady_clock::now();
-  models::EmbedderOptions options;
+  models::Qwen3RunOptions options;
   options.precision = bf16 ? ops::MatmulPrecision::kBF16 : ops::MatmulPrecision::kF32;
   options.max_batch_tokens = f.model.max_batch_tokens;
   FB_ASSIGN_OR_RETURN(auto embedder, models::Qwen3Embedder::load(f.model.model_dir, options));

@@ -23,7 +23,7 @@ Status run_rerank(const RerankFlags& f) {
   FB_ASSIGN_OR_RETURN(int bf16, apply_model_flags(f.model));
   if (f.documents.empty()) return invalid_argument("no documents given");
   auto t0 = std::chrono::steady_clock::now();
-  models::RerankerOptions options;
+  models::Qwen3RunOptions options;
   options.precision = bf16 ? ops::MatmulPrecision::kBF16 : ops::MatmulPrecision::kF32;
   options.max_batch_tokens = f.model.max_batch_tokens;
   FB_ASSIGN_OR_RETURN(auto reranker, models::Qwen3Reranker::load(f.model.model_dir, options));

@@ -95,27 +95,31 @@ JsonWriter& JsonWriter::value(int64_t number) {
   return *this;
 }
 
-JsonWriter& JsonWriter::value(float number) {
-  before_value();
+namespace {
+
+// Shortest round-trip text of a float or double; JSON has no NaN/Inf, so those are null.
+template <typename T>
+void append_number(std::string& out, T number) {
   if (!std::isfinite(number)) {
-    out_ += "null";  // JSON has no NaN/Inf
-    return *this;
+    out += "null";
+    return;
   }
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), number);
-  out_.append(buf, end);
+  out.append(buf, end);
+}
+
+}  // namespace
+
+JsonWriter& JsonWriter::value(float number) {
+  before_value();
+  append_number(out_, number);
   return *this;
 }
 
 JsonWriter& JsonWriter::value(double number) {
   before_value();
-  if (!std::isfinite(number)) {
-    out_ += "null";
-    return *this;
-  }
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), number);
-  out_.append(buf, end);
+  append_number(out_, number);
   return *this;
 }
 

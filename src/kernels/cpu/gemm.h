@@ -55,6 +55,8 @@ class GemmWeight {
 
  private:
   struct Impl;
+  // One oneDNN matmul over m rows.
+  Status multiply_rows(const void* x, DType x_dtype, int64_t m, float* y) const;
   explicit GemmWeight(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

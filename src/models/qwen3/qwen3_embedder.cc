@@ -27,7 +27,7 @@ std::vector<std::pair<size_t, size_t>> plan_batches(const std::vector<std::vecto
 }
 
 Result<std::unique_ptr<Qwen3Embedder>> Qwen3Embedder::load(const std::string& dir,
-                                                           const EmbedderOptions& options) {
+                                                           const Qwen3RunOptions& options) {
   auto embedder = std::unique_ptr<Qwen3Embedder>(new Qwen3Embedder());
   FB_ASSIGN_OR_RETURN(embedder->tokenizer_, formats::Tokenizer::load(dir));
   FB_ASSIGN_OR_RETURN(embedder->model_, Qwen3Model::load(dir, {options.precision}));

@@ -18,11 +18,6 @@
 
 namespace fourbrain::models {
 
-struct EmbedderOptions {
-  ops::MatmulPrecision precision = ops::MatmulPrecision::kF32;
-  int64_t max_batch_tokens = 8192;
-};
-
 struct EmbedRequest {
   std::vector<std::string> texts;
   std::optional<std::string> instruction;  // if set, texts are queries: "Instruct: ...\nQuery:"
@@ -38,7 +33,7 @@ struct EmbedResult {
 class Qwen3Embedder {
  public:
   static Result<std::unique_ptr<Qwen3Embedder>> load(const std::string& dir,
-                                                     const EmbedderOptions& options);
+                                                     const Qwen3RunOptions& options);
 
   // The token ids the model sees for one text (prompt applied, truncated, EOS last).
   Result<std::vector<int32_t>> input_ids(const std::string& text,

@@ -26,6 +26,12 @@ struct Qwen3LoadOptions {
   ops::MatmulPrecision precision = ops::MatmulPrecision::kF32;
 };
 
+// How the embedder and the reranker run their model.
+struct Qwen3RunOptions {
+  ops::MatmulPrecision precision = ops::MatmulPrecision::kF32;
+  int64_t max_batch_tokens = 8192;  // tokens per ragged batch (bounds activation memory)
+};
+
 class Qwen3Model {
  public:
   static Result<std::unique_ptr<Qwen3Model>> load(const std::string& dir,

@@ -8,7 +8,7 @@
 namespace fourbrain::models {
 
 Result<std::unique_ptr<Qwen3Reranker>> Qwen3Reranker::load(const std::string& dir,
-                                                           const RerankerOptions& options) {
+                                                           const Qwen3RunOptions& options) {
   auto reranker = std::unique_ptr<Qwen3Reranker>(new Qwen3Reranker());
   FB_ASSIGN_OR_RETURN(reranker->tokenizer_, formats::Tokenizer::load(dir));
   FB_ASSIGN_OR_RETURN(reranker->model_, Qwen3Model::load(dir, {options.precision}));

@@ -20,11 +20,6 @@
 
 namespace fourbrain::models {
 
-struct RerankerOptions {
-  ops::MatmulPrecision precision = ops::MatmulPrecision::kF32;
-  int64_t max_batch_tokens = 8192;
-};
-
 struct RerankRequest {
   std::string query;
   std::vector<std::string> documents;
@@ -35,7 +30,7 @@ struct RerankRequest {
 class Qwen3Reranker {
  public:
   static Result<std::unique_ptr<Qwen3Reranker>> load(const std::string& dir,
-                                                     const RerankerOptions& options);
+                                                     const Qwen3RunOptions& options);
 
   // The token ids the model sees for one (query, document) pair.
   Result<std::vector<int32_t>> input_ids(const std::string& query, const std::string& document,
