@@ -121,7 +121,8 @@ TEST_F(BadCheckpointTest, MissingUnexpectedAndMisshapedTensorsInOneError) {
 TEST_F(BadCheckpointTest, TokenIdOutsideTheEmbeddingTable) {
   auto model = models::Qwen3Model::load(dir_, {});
   ASSERT_TRUE(model.is_ok());
-  auto out = (*model)->forward_last_tokens(RaggedBatch::from_sequences({{1, 2, 200000}}));
+  const std::vector<std::vector<int32_t>> seqs = {{1, 2, 200000}};
+  auto out = (*model)->forward_last_tokens(RaggedBatch::from_sequences(seqs));
   ASSERT_FALSE(out.is_ok());
   EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
 }

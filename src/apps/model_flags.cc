@@ -1,7 +1,7 @@
 #include <omp.h>
 
 #include "apps/commands.h"
-#include "kernels/cpu/cpu_features.h"
+#include "kernels/cpu/isa.h"
 
 namespace fourbrain::apps {
 

@@ -4,7 +4,7 @@
 
 namespace fourbrain {
 
-RaggedBatch RaggedBatch::from_sequences(const std::vector<std::vector<int32_t>>& sequences) {
+RaggedBatch RaggedBatch::from_sequences(std::span<const std::vector<int32_t>> sequences) {
   RaggedBatch batch;
   size_t total = 0;
   for (const auto& seq : sequences) total += seq.size();

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace fourbrain {
@@ -20,7 +21,7 @@ struct RaggedBatch {
   int64_t n_tokens() const { return static_cast<int64_t>(token_ids.size()); }
   int64_t n_seqs() const { return cu_seqlens.empty() ? 0 : static_cast<int64_t>(cu_seqlens.size()) - 1; }
 
-  static RaggedBatch from_sequences(const std::vector<std::vector<int32_t>>& sequences);
+  static RaggedBatch from_sequences(std::span<const std::vector<int32_t>> sequences);
 };
 
 }  // namespace fourbrain

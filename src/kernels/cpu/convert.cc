@@ -12,18 +12,12 @@ namespace fourbrain::kernels::cpu {
 namespace {
 
 // Bit-level forms of the dtype.h conversions, written so the compiler vectorises them.
-inline uint16_t round_bf16(uint32_t bits) {
-  const bool nan = (bits & 0x7fffffffu) > 0x7f800000u;
-  const uint32_t rounded = (bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16;
-  return static_cast<uint16_t>(nan ? (bits >> 16) | 0x40u : rounded);
-}
-
 FB_MULTIVERSION void f32_to_bf16_loop(const uint8_t* src, int64_t n, uint16_t* dst) {
 #pragma omp simd
   for (int64_t i = 0; i < n; ++i) {
-    uint32_t bits;
-    std::memcpy(&bits, src + 4 * i, 4);
-    dst[i] = round_bf16(bits);
+    float value;
+    std::memcpy(&value, src + 4 * i, 4);
+    dst[i] = f32_to_bf16(value);
   }
 }
 

@@ -30,4 +30,8 @@ bool has_avx512() {
 
 void set_avx512_allowed(bool allowed) { g_allowed.store(allowed, std::memory_order_relaxed); }
 
+bool has_fast_bf16() {
+  return __builtin_cpu_supports("avx512bf16") || __builtin_cpu_supports("amx-bf16");
+}
+
 }  // namespace fourbrain::kernels::cpu

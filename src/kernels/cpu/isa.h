@@ -11,6 +11,9 @@ namespace fourbrain::kernels::cpu {
 // AVX-512 F/BW/VL/DQ are present and not disabled by FOURBRAIN_NO_AVX512.
 bool has_avx512();
 
+// True when bf16 GEMMs run natively (AVX512-BF16 or AMX-BF16), so bf16 beats f32.
+bool has_fast_bf16();
+
 // Test hook: override the detection (true = use AVX-512 if the CPU has it, false = never).
 void set_avx512_allowed(bool allowed);
 

@@ -71,8 +71,7 @@ Result<EmbedResult> Qwen3Embedder::embed(const EmbedRequest& request) const {
   std::vector<std::vector<float>>& out = result.embeddings;
   out.reserve(seqs.size());
   for (auto [begin, end] : plan_batches(seqs, max_batch_tokens_)) {
-    std::vector<std::vector<int32_t>> group(seqs.begin() + static_cast<std::ptrdiff_t>(begin),
-                                            seqs.begin() + static_cast<std::ptrdiff_t>(end));
+    const std::span<const std::vector<int32_t>> group(seqs.data() + begin, end - begin);
     FB_ASSIGN_OR_RETURN(Tensor pooled, model_->forward_last_tokens(RaggedBatch::from_sequences(group)));
     // Matryoshka: truncate, then normalise (the card's order).
     FB_ASSIGN_OR_RETURN(Tensor vectors, Tensor::empty(DType::kF32, {pooled.dim(0), dims}));

@@ -70,8 +70,7 @@ Result<std::vector<float>> Qwen3Reranker::score(const RerankRequest& request) co
   std::vector<float> scores;
   scores.reserve(seqs.size());
   for (auto [begin, end] : plan_batches(seqs, max_batch_tokens_)) {
-    std::vector<std::vector<int32_t>> group(seqs.begin() + static_cast<std::ptrdiff_t>(begin),
-                                            seqs.begin() + static_cast<std::ptrdiff_t>(end));
+    const std::span<const std::vector<int32_t>> group(seqs.data() + begin, end - begin);
     FB_ASSIGN_OR_RETURN(Tensor last, model_->forward_last_tokens(RaggedBatch::from_sequences(group)));
     FB_ASSIGN_OR_RETURN(Tensor logits, Tensor::empty(DType::kF32, {last.dim(0), head_.out_features()}));
     FB_RETURN_IF_ERROR(head_.forward(last, logits));
