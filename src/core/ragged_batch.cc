@@ -12,13 +12,15 @@ RaggedBatch RaggedBatch::from_sequences(std::span<const std::vector<int32_t>> se
   batch.positions.reserve(total);
   batch.cu_seqlens.reserve(sequences.size() + 1);
   batch.cu_seqlens.push_back(0);
-  for (const auto& seq : sequences) {
-    batch.token_ids.insert(batch.token_ids.end(), seq.begin(), seq.end());
-    for (size_t i = 0; i < seq.size(); ++i) batch.positions.push_back(static_cast<int32_t>(i));
-    batch.cu_seqlens.push_back(static_cast<int32_t>(batch.token_ids.size()));
-    batch.max_seqlen = std::max(batch.max_seqlen, static_cast<int32_t>(seq.size()));
-  }
+  for (const auto& seq : sequences) batch.append(seq);
   return batch;
+}
+
+void RaggedBatch::append(std::span<const int32_t> sequence) {
+  token_ids.insert(token_ids.end(), sequence.begin(), sequence.end());
+  for (size_t i = 0; i < sequence.size(); ++i) positions.push_back(static_cast<int32_t>(i));
+  cu_seqlens.push_back(static_cast<int32_t>(token_ids.size()));
+  max_seqlen = std::max(max_seqlen, static_cast<int32_t>(sequence.size()));
 }
 
 }  // namespace fourbrain

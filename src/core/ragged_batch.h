@@ -19,9 +19,13 @@ struct RaggedBatch {
   int32_t max_seqlen = 0;
 
   int64_t n_tokens() const { return static_cast<int64_t>(token_ids.size()); }
-  int64_t n_seqs() const { return cu_seqlens.empty() ? 0 : static_cast<int64_t>(cu_seqlens.size()) - 1; }
+  int64_t n_seqs() const {
+    return cu_seqlens.empty() ? 0 : static_cast<int64_t>(cu_seqlens.size()) - 1;
+  }
 
   static RaggedBatch from_sequences(std::span<const std::vector<int32_t>> sequences);
+  // Adds one sequence at the end (cu_seqlens must already hold its leading 0).
+  void append(std::span<const int32_t> sequence);
 };
 
 }  // namespace fourbrain

@@ -8,13 +8,13 @@
 
 namespace fourbrain::models {
 
-std::vector<std::pair<size_t, size_t>> plan_batches(const std::vector<std::vector<int32_t>>& seqs,
+std::vector<std::pair<size_t, size_t>> plan_batches(std::span<const SequenceJob> jobs,
                                                     int64_t max_tokens) {
   std::vector<std::pair<size_t, size_t>> groups;
   size_t begin = 0;
   int64_t tokens = 0;
-  for (size_t i = 0; i < seqs.size(); ++i) {
-    const auto len = static_cast<int64_t>(seqs[i].size());
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const auto len = static_cast<int64_t>(jobs[i].ids.size());
     if (i > begin && tokens + len > max_tokens) {
       groups.emplace_back(begin, i);
       begin = i;
@@ -22,8 +22,20 @@ std::vector<std::pair<size_t, size_t>> plan_batches(const std::vector<std::vecto
     }
     tokens += len;
   }
-  if (begin < seqs.size()) groups.emplace_back(begin, seqs.size());
+  if (begin < jobs.size()) groups.emplace_back(begin, jobs.size());
   return groups;
+}
+
+RaggedBatch ragged_batch_of(std::span<const SequenceJob> jobs) {
+  RaggedBatch batch;
+  size_t total = 0;
+  for (const SequenceJob& job : jobs) total += job.ids.size();
+  batch.token_ids.reserve(total);
+  batch.positions.reserve(total);
+  batch.cu_seqlens.reserve(jobs.size() + 1);
+  batch.cu_seqlens.push_back(0);
+  for (const SequenceJob& job : jobs) batch.append(job.ids);
+  return batch;
 }
 
 Result<std::unique_ptr<Qwen3Embedder>> Qwen3Embedder::load(const std::string& dir,
@@ -52,13 +64,18 @@ Result<std::vector<int32_t>> Qwen3Embedder::input_ids(const std::string& text,
   return ids;
 }
 
-Result<EmbedResult> Qwen3Embedder::embed(const EmbedRequest& request) const {
+Result<int64_t> Qwen3Embedder::output_size(int64_t dimensions) const {
   const int64_t hidden = hidden_size();
-  const int64_t dims = request.dimensions == 0 ? hidden : request.dimensions;
-  if (dims < 1 || dims > hidden) {
+  if (dimensions == 0) return hidden;
+  if (dimensions < 1 || dimensions > hidden) {
     return invalid_argument("dimensions must be between 1 and " + std::to_string(hidden) +
-                            ", got " + std::to_string(request.dimensions));
+                            ", got " + std::to_string(dimensions));
   }
+  return dimensions;
+}
+
+Result<EmbedResult> Qwen3Embedder::embed(const EmbedRequest& request) const {
+  FB_ASSIGN_OR_RETURN(const int64_t dims, output_size(request.dimensions));
   std::vector<std::vector<int32_t>> seqs;
   seqs.reserve(request.texts.size());
   for (size_t i = 0; i < request.texts.size(); ++i) {
@@ -67,24 +84,30 @@ Result<EmbedResult> Qwen3Embedder::embed(const EmbedRequest& request) const {
     seqs.push_back(std::move(ids).value());
   }
   EmbedResult result;
-  for (const auto& seq : seqs) result.n_tokens += static_cast<int64_t>(seq.size());
-  std::vector<std::vector<float>>& out = result.embeddings;
-  out.reserve(seqs.size());
-  for (auto [begin, end] : plan_batches(seqs, max_batch_tokens_)) {
-    const std::span<const std::vector<int32_t>> group(seqs.data() + begin, end - begin);
-    FB_ASSIGN_OR_RETURN(Tensor pooled, model_->forward_last_tokens(RaggedBatch::from_sequences(group)));
-    // Matryoshka: truncate, then normalise (the card's order).
-    FB_ASSIGN_OR_RETURN(Tensor vectors, Tensor::empty(DType::kF32, {pooled.dim(0), dims}));
-    for (int64_t r = 0; r < pooled.dim(0); ++r) {
-      std::copy_n(pooled.data<float>() + r * hidden, dims, vectors.data<float>() + r * dims);
-    }
-    FB_RETURN_IF_ERROR(ops::l2_normalize_rows(vectors));
-    for (int64_t r = 0; r < vectors.dim(0); ++r) {
-      const float* row = vectors.data<float>() + r * dims;
-      out.emplace_back(row, row + dims);
+  result.embeddings.assign(seqs.size(), std::vector<float>(dims));
+  std::vector<SequenceJob> jobs(seqs.size());
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    result.n_tokens += static_cast<int64_t>(seqs[i].size());
+    jobs[i] = {seqs[i], dims, result.embeddings[i].data()};
+  }
+  FB_RETURN_IF_ERROR(run(jobs));
+  return result;
+}
+
+Status Qwen3Embedder::run(std::span<const SequenceJob> jobs) const {
+  const int64_t hidden = hidden_size();
+  for (auto [begin, end] : plan_batches(jobs, max_batch_tokens_)) {
+    const auto group = jobs.subspan(begin, end - begin);
+    FB_ASSIGN_OR_RETURN(Tensor pooled, model_->forward_last_tokens(ragged_batch_of(group)));
+    for (size_t r = 0; r < group.size(); ++r) {
+      FB_ASSIGN_OR_RETURN(const int64_t dims, output_size(group[r].dimensions));
+      // Matryoshka: truncate, then normalise (the card's order).
+      Tensor row = Tensor::borrow(DType::kF32, {1, dims}, group[r].output, nullptr);
+      std::copy_n(pooled.data<float>() + static_cast<int64_t>(r) * hidden, dims, row.data<float>());
+      FB_RETURN_IF_ERROR(ops::l2_normalize_rows(row));
     }
   }
-  return result;
+  return Status::ok();
 }
 
 }  // namespace fourbrain::models

@@ -15,6 +15,7 @@
 #include "base/status.h"
 #include "formats/tokenizer/tokenizer.h"
 #include "models/qwen3/qwen3_model.h"
+#include "models/served_model.h"
 
 namespace fourbrain::models {
 
@@ -40,6 +41,10 @@ class Qwen3Embedder {
                                          const std::optional<std::string>& instruction,
                                          size_t max_length) const;
   Result<EmbedResult> embed(const EmbedRequest& request) const;
+  // Embeds tokenized sequences, each truncated to its job's dimensions and normalised.
+  Status run(std::span<const SequenceJob> jobs) const;
+  // Width of an embedding of `dimensions` (0: full); InvalidArgument if out of range.
+  Result<int64_t> output_size(int64_t dimensions) const;
 
   int64_t hidden_size() const { return model_->config().hidden_size; }
   const Qwen3Model& model() const { return *model_; }
@@ -53,9 +58,11 @@ class Qwen3Embedder {
   int64_t max_batch_tokens_ = 0;
 };
 
-// Splits sequences into consecutive groups of at most max_tokens tokens each (a longer
+// Splits jobs into consecutive groups of at most max_tokens tokens each (a longer
 // sequence gets a group of its own). Returns [begin, end) index pairs.
-std::vector<std::pair<size_t, size_t>> plan_batches(const std::vector<std::vector<int32_t>>& seqs,
+std::vector<std::pair<size_t, size_t>> plan_batches(std::span<const SequenceJob> jobs,
                                                     int64_t max_tokens);
+// The ragged batch of jobs [begin, end).
+RaggedBatch ragged_batch_of(std::span<const SequenceJob> jobs);
 
 }  // namespace fourbrain::models

@@ -42,6 +42,8 @@ class Qwen3Model {
   int64_t vocab_size() const { return embed_tokens_.dim(0); }
   // Bytes of prepared weights this model holds (the mapped embedding table not included).
   size_t prepared_weight_bytes() const;
+  // Prepared weights plus the mapped tables (embeddings, output rows) the model reads.
+  size_t memory_bytes() const { return prepared_weight_bytes() + embed_tokens_.nbytes(); }
 
   // f32 [n_seqs, hidden]: the final-normed hidden state at each sequence's last token.
   // Every sequence must be non-empty and its ids inside the vocabulary.

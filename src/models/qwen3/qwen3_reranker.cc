@@ -46,8 +46,8 @@ Result<std::vector<int32_t>> Qwen3Reranker::input_ids(const std::string& query,
     return invalid_argument("max_length must exceed the " + std::to_string(fixed) +
                             " tokens of the reranker prompt");
   }
-  const std::string body =
-      format_rerank_body(instruction ? *instruction : std::string(kDefaultQwen3Task), query, document);
+  const std::string body = format_rerank_body(
+      instruction ? *instruction : std::string(kDefaultQwen3Task), query, document);
   FB_ASSIGN_OR_RETURN(std::vector<int32_t> body_ids,
                       tokenizer_->encode(body, true, max_length - fixed));
   std::vector<int32_t> ids;
@@ -62,25 +62,32 @@ Result<std::vector<float>> Qwen3Reranker::score(const RerankRequest& request) co
   std::vector<std::vector<int32_t>> seqs;
   seqs.reserve(request.documents.size());
   for (size_t i = 0; i < request.documents.size(); ++i) {
-    auto ids = input_ids(request.query, request.documents[i], request.instruction,
-                         request.max_length);
+    auto ids =
+        input_ids(request.query, request.documents[i], request.instruction, request.max_length);
     if (!ids.is_ok()) return ids.status().with_context("document " + std::to_string(i));
     seqs.push_back(std::move(ids).value());
   }
-  std::vector<float> scores;
-  scores.reserve(seqs.size());
-  for (auto [begin, end] : plan_batches(seqs, max_batch_tokens_)) {
-    const std::span<const std::vector<int32_t>> group(seqs.data() + begin, end - begin);
-    FB_ASSIGN_OR_RETURN(Tensor last, model_->forward_last_tokens(RaggedBatch::from_sequences(group)));
-    FB_ASSIGN_OR_RETURN(Tensor logits, Tensor::empty(DType::kF32, {last.dim(0), head_.out_features()}));
+  std::vector<float> scores(seqs.size());
+  std::vector<SequenceJob> jobs(seqs.size());
+  for (size_t i = 0; i < seqs.size(); ++i) jobs[i] = {seqs[i], 0, &scores[i]};
+  FB_RETURN_IF_ERROR(run(jobs));
+  return scores;
+}
+
+Status Qwen3Reranker::run(std::span<const SequenceJob> jobs) const {
+  for (auto [begin, end] : plan_batches(jobs, max_batch_tokens_)) {
+    const auto group = jobs.subspan(begin, end - begin);
+    FB_ASSIGN_OR_RETURN(Tensor last, model_->forward_last_tokens(ragged_batch_of(group)));
+    FB_ASSIGN_OR_RETURN(Tensor logits,
+                        Tensor::empty(DType::kF32, {last.dim(0), head_.out_features()}));
     FB_RETURN_IF_ERROR(head_.forward(last, logits));
-    for (int64_t r = 0; r < logits.dim(0); ++r) {
-      const float* row = logits.data<float>() + r * logits.dim(1);
+    for (size_t r = 0; r < group.size(); ++r) {
+      const float* row = logits.data<float>() + static_cast<int64_t>(r) * logits.dim(1);
       const double margin = two_row_head_ ? double(row[0]) - double(row[1]) : double(row[0]);
-      scores.push_back(static_cast<float>(1.0 / (1.0 + std::exp(-margin))));
+      *group[r].output = static_cast<float>(1.0 / (1.0 + std::exp(-margin)));
     }
   }
-  return scores;
+  return Status::ok();
 }
 
 }  // namespace fourbrain::models

@@ -16,6 +16,7 @@
 #include "base/status.h"
 #include "formats/tokenizer/tokenizer.h"
 #include "models/qwen3/qwen3_model.h"
+#include "models/served_model.h"
 #include "nn/linear.h"
 
 namespace fourbrain::models {
@@ -38,6 +39,8 @@ class Qwen3Reranker {
                                          size_t max_length) const;
   // One score in [0, 1] per document, in input order.
   Result<std::vector<float>> score(const RerankRequest& request) const;
+  // Scores tokenized pairs (from input_ids): one float per job.
+  Status run(std::span<const SequenceJob> jobs) const;
 
   const Qwen3Model& model() const { return *model_; }
   const formats::Tokenizer& tokenizer() const { return *tokenizer_; }
