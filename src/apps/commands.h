@@ -2,10 +2,9 @@
 // runs it; output is JSON on stdout, errors a one-line message on stderr with exit 1.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "base/status.h"
 
@@ -16,6 +15,7 @@ using Command = std::function<Status()>;
 Command add_embed_command(CLI::App& app);
 Command add_rerank_command(CLI::App& app);
 Command add_tokenize_command(CLI::App& app);
+Command add_serve_command(CLI::App& app);
 
 // Options every model command shares.
 struct ModelFlags {

@@ -1,4 +1,5 @@
-// fourbrain: embeddings, reranking and tokenization from HuggingFace checkpoints.
+// fourbrain: a Triton-compatible server, plus embeddings, reranking and tokenization
+// from HuggingFace checkpoints on the command line.
 #include <cstdio>
 #include <vector>
 
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
     auto run = adder(app);
     commands.emplace_back(app.get_subcommands({})[before], run);
   };
+  add(fourbrain::apps::add_serve_command);
   add(fourbrain::apps::add_embed_command);
   add(fourbrain::apps::add_rerank_command);
   add(fourbrain::apps::add_tokenize_command);
