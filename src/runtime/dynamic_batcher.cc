@@ -49,9 +49,9 @@ size_t DynamicBatcher::pending() const {
 }
 
 void DynamicBatcher::stop() {
+  std::lock_guard stop_lock(stop_mu_);
   {
     std::lock_guard lock(mu_);
-    if (stopping_ && instances_.empty()) return;
     stopping_ = true;
   }
   cv_.notify_all();

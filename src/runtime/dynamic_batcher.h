@@ -74,6 +74,7 @@ class DynamicBatcher {
   const SchedulingPolicy policy_;
   std::shared_ptr<ModelStats> stats_;
 
+  std::mutex stop_mu_;  // serialises stop() callers (unload and shutdown may race)
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Queued> queue_;
