@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Builds fourbrain and runs it. With no arguments it embeds a sentence with the tiny
-# Qwen3-Embedding test checkpoint (the server, `fourbrain serve` on the default model
-# repository, arrives with issue #3); with arguments it runs `fourbrain ARGS...`.
+# Builds fourbrain and runs it. With no arguments it starts the server (`fourbrain serve`)
+# on the default model repository, models/, over KServe v2 HTTP on port 8000 and
+# Prometheus metrics on 8002; stop it with Ctrl-C. With arguments it runs
+# `fourbrain ARGS...` (e.g. `scripts/run.sh serve --http-port 9000`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh --test
 scripts/build.sh
-if [ $# -gt 0 ]; then
-  exec build/fourbrain "$@"
-fi
+# The default repository's tiny demo models read their checkpoints from build/testdata.
 demo="$PWD/build/testdata"
 if [ ! -f "$demo/qwen3-tiny-embedding/tokenizer.json" ]; then
   tools/tokenizer/generate_testdata.sh "$demo" "$PWD/.venv/bin/python"
   tools/qwen3/prepare_testdata.sh "$demo" "$demo"
 fi
-exec build/fourbrain embed --model "$demo/qwen3-tiny-embedding" --dimensions 8 \
-  "fourbrain embeds this sentence."
+if [ $# -gt 0 ]; then
+  exec build/fourbrain "$@"
+fi
+exec build/fourbrain serve --model-repository models
