@@ -204,7 +204,9 @@ std::shared_ptr<InferTicket> Server::infer(InferRequest request, InferCallback d
   p.request->on_done = [finish, name = request.model_name, version = p.serving->version,
                         id = request.id, output = p.output_name](runtime::InferenceResult&& r) {
     if (!r.status.is_ok()) {
-      log_event(LogLevel::kWarning, "infer_failed",
+      // A client that hung up is routine (load generators close mid-flight): verbose only.
+      const bool gone = r.status.code() == StatusCode::kCancelled;
+      log_event(gone ? LogLevel::kVerbose : LogLevel::kWarning, "infer_failed",
                 {{"request_id", id}, {"model", name}, {"error", r.status.message()}});
       finish(with_request_id(r.status, id));
       return;
