@@ -8,6 +8,10 @@
 
 namespace fourbrain::formats {
 
+Result<Encoding> Tokenizer::encode_pair(std::string_view, std::string_view, size_t) const {
+  return unsupported("this tokenizer has no template for text pairs");
+}
+
 Result<std::unique_ptr<Tokenizer>> Tokenizer::load(const std::string& dir) {
   using tokenizer::BpeTokenizer;
   using tokenizer::TokenizerSpec;

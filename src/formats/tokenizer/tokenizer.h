@@ -21,6 +21,12 @@
 
 namespace fourbrain::formats {
 
+// The ids of one encoded text or text pair, with token type ids (segment ids).
+struct Encoding {
+  std::vector<int32_t> ids;
+  std::vector<int32_t> type_ids;  // 0 for the first text's tokens, 1 for the second's
+};
+
 class Tokenizer {
  public:
   static Result<std::unique_ptr<Tokenizer>> load(const std::string& dir);
@@ -32,6 +38,12 @@ class Tokenizer {
   virtual Result<std::vector<int32_t>> encode(std::string_view text, bool add_special_tokens = true,
                                               size_t max_length = 0) const = 0;
   virtual std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const = 0;
+  // A text pair laid out by the post-processor (BERT: [CLS] a [SEP] b [SEP] with type ids
+  // 0/1; XLM-R: <s> a </s></s> b </s>), truncated longest-first so that the result has at
+  // most max_length ids (0: no limit), as HF's tokenizer(a, b, truncation=True) does.
+  // Unsupported for tokenizers without a pair template (Qwen's BPE).
+  virtual Result<Encoding> encode_pair(std::string_view a, std::string_view b,
+                                       size_t max_length) const;
 
   // The token's vocabulary string (byte-level form, e.g. "Ġthe"), or "" if out of range.
   virtual std::string id_to_token(int32_t id) const = 0;
