@@ -232,12 +232,15 @@ def run_perf_analyzer(args, port, conc, commands):
         csv_path = os.path.join(tmp, "out.csv")
         cmd = [args.perf_analyzer, "-m", MODEL, "-u", f"localhost:{port}", "--string-data", args.text,
                "--concurrency-range", f"{conc}:{conc}", "-p", str(args.pa_interval_ms),
-               "--max-trials", str(args.pa_max_trials), "-f", csv_path]
+               "--max-trials", str(args.pa_max_trials), "--max-threads", str(conc),
+               "-f", csv_path]
         if args.pa_stability is not None:
             cmd += ["--stability-percentage", str(args.pa_stability)]
         shown = [c if c != csv_path else "out.csv" for c in cmd]
         commands.append({"what": f"fourbrain perf_analyzer c={conc}", "cmd": shlex.join(shown)})
-        timeout = args.pa_interval_ms / 1000 * (args.pa_max_trials + 2) + 120
+        # Sync mode needs one client thread per concurrent request; on a small machine the
+        # client competes with the server and a trial can take several windows.
+        timeout = args.pa_interval_ms / 1000 * (args.pa_max_trials + 2) * 3 + 120
         try:
             p = subprocess.run(cmd, cwd=tmp, env=perf_analyzer_env(args.venv), capture_output=True,
                                text=True, timeout=timeout)
