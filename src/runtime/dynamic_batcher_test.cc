@@ -237,5 +237,19 @@ TEST(DynamicBatcherTest, WithoutDynamicBatchingEachRequestRunsAlone) {
   EXPECT_EQ(model->batches(), (std::vector<size_t>{1, 2, 1}));
 }
 
+TEST(DynamicBatcherTest, InstancesRunInParallel) {
+  auto model = std::make_shared<GateModel>();
+  SchedulingPolicy policy = batching(1);
+  policy.instance_count = 2;
+  DynamicBatcher batcher(model, policy, std::make_shared<ModelStats>());
+  Sent a = make_request(1), b = make_request(1);
+  ASSERT_TRUE(batcher.enqueue(a.request).is_ok());
+  ASSERT_TRUE(batcher.enqueue(b.request).is_ok());
+  model->wait_started(2);  // both inside run() at once: would hang with one instance
+  model->open();
+  EXPECT_TRUE(a.result.get().status.is_ok());
+  EXPECT_TRUE(b.result.get().status.is_ok());
+}
+
 }  // namespace
 }  // namespace fourbrain::runtime

@@ -231,3 +231,64 @@ def test_perf_analyzer_measures_the_server(server):
     assert "Throughput:" in out, out
     assert "Server:" in out and "Inference count:" in out, out  # server-side statistics read
     assert "Avg request latency" in out, out
+
+
+def test_version_folders_and_version_policy(tmp_path):
+    repo = str(tmp_path)
+    checkpoint = checkpoint_dir("qwen3-tiny-embedding")
+    config = ('backend: "fourbrain"\nmax_batch_size: 8\nPOLICY\n'
+              'parameters { key: "task" value: { string_value: "embedding" } }\n')
+    for name, policy in (("latest", ""), ("all", "version_policy: { all: {} }"),
+                         ("pinned", "version_policy: { specific: { versions: [1] } }")):
+        write_model(repo, name, config.replace("POLICY", policy))
+        for v in ("1", "2"):
+            os.symlink(checkpoint, os.path.join(repo, name, v))
+    os.makedirs(os.path.join(repo, "empty"))
+    write_model(repo, "empty", config.replace("POLICY", ""))
+    s = Server(repo)
+    try:
+        c = client(s)
+        assert c.get_model_metadata("latest")["versions"] == ["2"]
+        assert not c.is_model_ready("latest", "1")
+        assert c.get_model_metadata("all")["versions"] == ["1", "2"]
+        assert c.get_model_metadata("pinned")["versions"] == ["1"]
+        text = httpclient.InferInput("text", [1, 1], "BYTES")
+        text.set_data_from_numpy(np.array([["versioned"]], dtype=object))
+        one = c.infer("all", [text], model_version="1").as_numpy("embedding")
+        two = c.infer("all", [text], model_version="2").as_numpy("embedding")
+        np.testing.assert_allclose(one, two, atol=1e-6)  # same checkpoint in both folders
+        assert c.infer("all", [text]).get_response()["model_version"] == "2"
+        stats = c.get_inference_statistics("all")["model_stats"]
+        assert sorted(m["version"] for m in stats) == ["1", "2"]
+        empty = index_of(c)["empty"]
+        assert empty["state"] == "UNAVAILABLE" and "no version folder" in empty["reason"]
+    finally:
+        assert s.stop() == 0
+
+
+def test_a_client_that_hangs_up_is_dropped_before_compute(tmp_path):
+    import socket
+    repo = str(tmp_path)
+    # A one-second queue delay keeps the lone request queued after its client has gone.
+    write_model(repo, "slow", model_config(
+        "embedding", checkpoint_dir("qwen3-tiny-embedding"),
+        "dynamic_batching { max_queue_delay_microseconds: 1000000 }"))
+    s = Server(repo)
+    try:
+        c = client(s)
+        body = json.dumps({"inputs": [{"name": "text", "datatype": "BYTES", "shape": [1, 1],
+                                       "data": ["never computed"]}]}).encode()
+        sock = socket.create_connection(("127.0.0.1", s.http_port))
+        sock.sendall(b"POST /v2/models/slow/infer HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                     str(len(body)).encode() + b"\r\n\r\n" + body)
+        time.sleep(0.2)
+        sock.close()
+        time.sleep(1.5)
+        stats = c.get_inference_statistics("slow")["model_stats"][0]
+        assert stats["execution_count"] == 0
+        assert stats["inference_stats"]["fail"]["count"] == 1
+        _, metrics = s.get("/metrics", port=s.metrics_port)
+        assert ('nv_inference_request_failure{model="slow",version="1",reason="CANCELED"} 1'
+                in metrics.decode())
+    finally:
+        assert s.stop() == 0
