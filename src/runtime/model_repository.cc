@@ -9,6 +9,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "formats/model_config/model_config.h"
+#include "runtime/checkpoint_location.h"
 
 namespace fs = std::filesystem;
 
@@ -178,11 +179,9 @@ Status ModelRepository::load_locked(const std::string& name, const std::string& 
   std::vector<int64_t> wanted;
   std::string checkpoint;  // the folder of every version when the config names one
   if (!setup.value().checkpoint.empty()) {
-    checkpoint = (dir / setup.value().checkpoint).lexically_normal().string();
-    if (!fs::is_directory(checkpoint, ec)) {
-      return fail(not_found("model '" + name + "': checkpoint folder " + checkpoint +
-                            " does not exist (parameter 'checkpoint')"));
-    }
+    auto located = resolve_checkpoint(setup.value().checkpoint, dir.string());
+    if (!located.is_ok()) return fail(located.status().with_context("model '" + name + "'"));
+    checkpoint = std::move(located).value();
     wanted = {1};
   } else {
     wanted = select_versions(completed, version_folders(dir));

@@ -21,8 +21,8 @@ namespace fourbrain::runtime {
 
 struct ModelSetup {
   models::ModelTask task = models::ModelTask::kEmbedding;
-  // parameters { key: "checkpoint" }: a checkpoint folder outside the repository (relative
-  // to the model's folder), served as version 1 in place of version folders.
+  // parameters { key: "checkpoint" }: a checkpoint folder outside the repository (see
+  // checkpoint_location.h), served as version 1 in place of version folders.
   std::string checkpoint;
   models::ServedModelOptions model_options;
   SchedulingPolicy scheduling;
