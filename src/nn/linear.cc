@@ -50,14 +50,45 @@ Result<Tensor> to_f32(const Tensor& t) {
   return out;
 }
 
-Result<Linear> Linear::from_parts(const std::vector<Tensor>& parts,
-                                  ops::MatmulPrecision precision) {
+Result<Tensor> concat_f32(const std::vector<Tensor>& parts) {
+  int64_t total = 0;
+  for (const Tensor& p : parts) {
+    if (p.rank() != 1) {
+      return invalid_argument("concat_f32: part " + p.shape().to_string() + " is not a vector");
+    }
+    total += p.dim(0);
+  }
+  FB_ASSIGN_OR_RETURN(Tensor out, Tensor::empty(DType::kF32, {total}));
+  int64_t offset = 0;
+  for (const Tensor& p : parts) {
+    FB_ASSIGN_OR_RETURN(Tensor f32, to_f32(p));
+    std::memcpy(out.data<float>() + offset, f32.raw_data(), f32.nbytes());
+    offset += p.dim(0);
+  }
+  return out;
+}
+
+Result<Linear> Linear::from_parts(const std::vector<Tensor>& parts, ops::MatmulPrecision precision,
+                                  const std::vector<Tensor>& biases) {
+  if (!biases.empty() && biases.size() != parts.size()) {
+    return invalid_argument("Linear::from_parts: " + std::to_string(parts.size()) + " parts but " +
+                            std::to_string(biases.size()) + " biases");
+  }
+  Tensor bias;
+  if (!biases.empty()) {
+    if (biases.size() == 1) {
+      bias = biases[0];
+    } else {
+      FB_ASSIGN_OR_RETURN(bias, concat_f32(biases));
+    }
+  }
+  const Tensor* bias_ptr = biases.empty() ? nullptr : &bias;
   Linear linear;
   if (parts.size() == 1) {
-    FB_ASSIGN_OR_RETURN(linear.weight_, ops::LinearWeight::prepare(parts[0], precision));
+    FB_ASSIGN_OR_RETURN(linear.weight_, ops::LinearWeight::prepare(parts[0], precision, bias_ptr));
   } else {
     FB_ASSIGN_OR_RETURN(Tensor stacked, stack_rows(parts));
-    FB_ASSIGN_OR_RETURN(linear.weight_, ops::LinearWeight::prepare(stacked, precision));
+    FB_ASSIGN_OR_RETURN(linear.weight_, ops::LinearWeight::prepare(stacked, precision, bias_ptr));
   }
   return linear;
 }

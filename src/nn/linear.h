@@ -1,8 +1,8 @@
-// Linear: y = x · Wᵀ with a weight prepared once for the backend (no bias: Qwen3 has none).
+// Linear: y = x · Wᵀ (+ b) with a weight (and bias) prepared once for the backend.
 //
 // Several checkpoint matrices sharing the input (q/k/v, gate/up) can be fused into one
-// Linear by stacking their rows, so one GEMM replaces three. Immutable after creation and
-// safe to share across threads.
+// Linear by stacking their rows (and concatenating their biases), so one GEMM replaces three.
+// Immutable after creation and safe to share across threads.
 #pragma once
 
 #include <memory>
@@ -18,13 +18,16 @@ class Linear {
  public:
   Linear() = default;
   // `parts` are [out_i, in] matrices (bf16/f16/f32, same dtype and `in`), stacked in order.
-  static Result<Linear> from_parts(const std::vector<Tensor>& parts, ops::MatmulPrecision precision);
+  // `biases` is empty (no bias) or one bf16/f16/f32 [out_i] vector per part, concatenated.
+  static Result<Linear> from_parts(const std::vector<Tensor>& parts, ops::MatmulPrecision precision,
+                                   const std::vector<Tensor>& biases = {});
 
   // x f32 [n, in] -> y f32 [n, out].
   Status forward(const Tensor& x, Tensor& y) const { return ops::linear(x, *weight_, y); }
   int64_t out_features() const { return weight_->out_features(); }
   int64_t in_features() const { return weight_->in_features(); }
   size_t nbytes() const { return weight_->nbytes(); }
+  bool has_bias() const { return weight_->has_bias(); }
 
  private:
   std::shared_ptr<const ops::LinearWeight> weight_;
@@ -35,5 +38,8 @@ Result<Tensor> stack_rows(const std::vector<Tensor>& parts);
 
 // Copies a bf16/f16/f32 vector (e.g. a norm weight) into a fresh f32 tensor.
 Result<Tensor> to_f32(const Tensor& t);
+
+// Concatenates bf16/f16/f32 vectors (e.g. q/k/v biases) into a fresh f32 [sum n_i] tensor.
+Result<Tensor> concat_f32(const std::vector<Tensor>& parts);
 
 }  // namespace fourbrain::nn

@@ -2,7 +2,9 @@
 // GEMM kernels (CPU: kernels/cpu/gemm, oneDNN).
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "kernels/cpu/convert.h"
 #include "kernels/cpu/gemm.h"
 #include "ops/ops.h"
 #include "ops/ops_check.h"
@@ -21,6 +23,7 @@ class CpuLinearWeight final : public LinearWeight {
   int64_t out_features() const override { return gemm_->n(); }
   int64_t in_features() const override { return gemm_->k(); }
   MatmulPrecision precision() const override { return precision_; }
+  bool has_bias() const override { return gemm_->has_bias(); }
   size_t nbytes() const override { return gemm_->nbytes(); }
   const kernels::cpu::GemmWeight& gemm() const { return *gemm_; }
 
@@ -37,7 +40,8 @@ kernels::cpu::GemmPrecision to_kernel(MatmulPrecision p) {
 }  // namespace
 
 Result<std::shared_ptr<const LinearWeight>> LinearWeight::prepare(const Tensor& weight,
-                                                                  MatmulPrecision precision) {
+                                                                  MatmulPrecision precision,
+                                                                  const Tensor* bias) {
   constexpr std::string_view kOp = "LinearWeight::prepare";
   const DType dt = weight.dtype();
   if (weight.rank() != 2 || !(dt == DType::kF32 || dt == DType::kBF16 || dt == DType::kF16) ||
@@ -46,9 +50,23 @@ Result<std::shared_ptr<const LinearWeight>> LinearWeight::prepare(const Tensor& 
         kOp, "weight " + describe(weight) + " must be a non-empty bf16/f16/f32 [out, in] matrix");
   }
   FB_RETURN_IF_ERROR(detail::require_cpu(kOp, {&weight}));
-  FB_ASSIGN_OR_RETURN(
-      auto gemm, kernels::cpu::GemmWeight::pack(weight.raw_data(), dt, weight.dim(0), weight.dim(1),
-                                                to_kernel(precision)));
+  std::vector<float> bias_f32;
+  if (bias != nullptr) {
+    const DType bt = bias->dtype();
+    if (bias->rank() != 1 || bias->dim(0) != weight.dim(0) || !bias->defined() ||
+        !(bt == DType::kF32 || bt == DType::kBF16 || bt == DType::kF16)) {
+      return bad_argument(kOp, "bias " + describe(*bias) + " must be bf16/f16/f32 [" +
+                                   std::to_string(weight.dim(0)) + "] for weight " +
+                                   describe(weight));
+    }
+    FB_RETURN_IF_ERROR(detail::require_cpu(kOp, {bias}));
+    bias_f32.resize(static_cast<size_t>(bias->dim(0)));
+    kernels::cpu::convert_to_f32(bias->raw_data(), bt, bias->dim(0), bias_f32.data());
+  }
+  FB_ASSIGN_OR_RETURN(auto gemm, kernels::cpu::GemmWeight::pack(
+                                     weight.raw_data(), dt, weight.dim(0), weight.dim(1),
+                                     to_kernel(precision), kernels::cpu::GemmWeightLayout::kBlocked,
+                                     bias != nullptr ? bias_f32.data() : nullptr));
   return std::shared_ptr<const LinearWeight>(
       std::make_shared<CpuLinearWeight>(std::move(gemm), precision));
 }

@@ -6,10 +6,10 @@
 // and may not alias inputs unless the op says "in place". Ops are thread-compatible:
 // concurrent calls on disjoint outputs are safe; each op may use all cores internally.
 //
-// bf16 activations: ops whose output feeds a linear (rms_norm, add_rms_norm, attention,
-// silu_mul) also accept a bf16 `out` (the f32 result rounded once), and linear accepts a
-// bf16 x when its weight was prepared with kBF16. Under kBF16 that skips a separate f32 ->
-// bf16 pass over the activations before every GEMM, with identical results.
+// bf16 activations: ops whose output feeds a linear (rms_norm, add_rms_norm, layer_norm,
+// attention, silu_mul, activation) also accept a bf16 `out` (the f32 result rounded once), and
+// linear accepts a bf16 x when its weight was prepared with kBF16. Under kBF16 that skips a
+// separate f32 -> bf16 pass over the activations before every GEMM, with identical results.
 //
 // Backends: CPU only for now; a tensor on another device gives Unsupported.
 #pragma once
@@ -26,23 +26,27 @@ namespace fourbrain::ops {
 // kBF16 rounds the GEMM inputs to bf16 and accumulates in f32 (AMX / avx512_bf16).
 enum class MatmulPrecision { kF32, kBF16 };
 
-// A weight matrix W [out_features, in_features] prepared once for repeated
-// y = x · Wᵀ products (converted and, where the backend wants, re-laid out).
+// A weight matrix W [out_features, in_features] (and optionally a bias [out_features])
+// prepared once for repeated y = x · Wᵀ (+ bias) products (converted and, where the backend
+// wants, re-laid out; the backend adds the bias inside the GEMM).
 // Immutable after prepare(); safe to use from many threads.
 class LinearWeight {
  public:
-  // `weight` is bf16, f16 or f32 [out, in]; it is read during prepare() only.
+  // `weight` is bf16, f16 or f32 [out, in]; `bias` (null: none) is bf16, f16 or f32 [out] and
+  // is kept in f32 whatever the precision. Both are read during prepare() only.
   static Result<std::shared_ptr<const LinearWeight>> prepare(const Tensor& weight,
-                                                             MatmulPrecision precision);
+                                                             MatmulPrecision precision,
+                                                             const Tensor* bias = nullptr);
   virtual ~LinearWeight() = default;
   virtual int64_t out_features() const = 0;
   virtual int64_t in_features() const = 0;
   virtual MatmulPrecision precision() const = 0;
+  virtual bool has_bias() const = 0;
   // Bytes this prepared weight holds.
   virtual size_t nbytes() const = 0;
 };
 
-// y [n, out] = x [n, in] · Wᵀ. x f32 (or bf16 for a kBF16 weight), y f32.
+// y [n, out] = x [n, in] · Wᵀ (+ bias). x f32 (or bf16 for a kBF16 weight), y f32.
 Status linear(const Tensor& x, const LinearWeight& weight, Tensor& y);
 
 // Rows of `table` (bf16/f16/f32 [vocab, hidden]) for each id (i32 [n]) into out f32 [n, hidden].
@@ -75,6 +79,40 @@ Status attention(const Tensor& qkv, const Tensor& cu_seqlens, int max_seqlen, in
 // gate_up f32 [n, 2*inter] (gate columns, then up columns) -> out f32/bf16 [n, inter] =
 // silu(gate) * up.
 Status silu_mul(const Tensor& gate_up, Tensor& out);
+
+// Encoder ops (BERT family).
+
+// out = layer_norm(x) * weight + bias, as torch.nn.LayerNorm in f32 (biased variance).
+// x f32 [n, h], weight and bias f32 [h], out f32/bf16 [n, h] (an f32 out may be x itself).
+Status layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps,
+                  Tensor& out);
+
+// out = layer_norm(x + residual) * weight + bias: BERT's post-LN residual step. x, residual,
+// out f32 [n, h]; out may be x or residual itself (not a partial overlap).
+Status add_layer_norm(const Tensor& x, const Tensor& residual, const Tensor& weight,
+                      const Tensor& bias, float eps, Tensor& out);
+
+// out = a + b, all f32 of one shape; out may be a or b itself.
+Status add(const Tensor& a, const Tensor& b, Tensor& out);
+
+enum class Activation {
+  kGelu,      // exact erf form: hidden_act "gelu"
+  kGeluTanh,  // tanh approximation: "gelu_new", "gelu_pytorch_tanh", "gelu_fast"
+  kTanh,
+};
+
+// out = act(x); x f32 [n, d], out f32/bf16 [n, d] (an f32 out may be x itself).
+Status activation(const Tensor& x, Activation act, Tensor& out);
+
+enum class TokenPooling {
+  kMean,   // mean of the sequence's rows (an empty sequence gives zeros)
+  kFirst,  // first row: [CLS] / <s>
+  kLast,   // last row (last-token pooling)
+};
+
+// One row per sequence of a ragged batch: x f32 [n, d], cu_seqlens i32 [n_seqs + 1] (from 0
+// to n, non-decreasing), out f32 [n_seqs, d]. kFirst/kLast need every sequence non-empty.
+Status pool_tokens(const Tensor& x, const Tensor& cu_seqlens, TokenPooling mode, Tensor& out);
 
 // In place: each row of x f32 [n, d] divided by its L2 norm (rows of zeros stay zero),
 // as torch.nn.functional.normalize(p=2, eps=1e-12).

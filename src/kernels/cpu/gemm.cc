@@ -13,6 +13,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "core/allocator.h"
@@ -85,13 +86,14 @@ int layout_id(const memory::desc& md) {
 
 struct CachedMatmul {
   dnnl::matmul primitive;
-  memory::desc src_md, dst_md, scratch_md;
+  memory::desc src_md, dst_md, bias_md, scratch_md;
 };
 
-// (m, n, k, precision, weight layout id, threads) -> primitive, least recently used evicted.
+// (m, n, k, precision, weight layout id, has bias, threads) -> primitive, least recently used
+// evicted.
 class MatmulCache {
  public:
-  using Key = std::tuple<int64_t, int64_t, int64_t, int, int, int>;
+  using Key = std::tuple<int64_t, int64_t, int64_t, int, int, bool, int>;
   static constexpr size_t kCapacity = 1024;
 
   std::shared_ptr<const CachedMatmul> get(const Key& key, const memory::desc& weights_md) {
@@ -120,15 +122,19 @@ class MatmulCache {
  private:
   static std::shared_ptr<const CachedMatmul> create(const Key& key,
                                                     const memory::desc& weights_md) {
-    const auto [m, n, k, precision, layout, threads] = key;
+    const auto [m, n, k, precision, layout, has_bias, threads] = key;
     const Dt dt = compute_type(static_cast<GemmPrecision>(precision));
     auto entry = std::make_shared<CachedMatmul>();
     entry->src_md = memory::desc({m, k}, dt, Tag::ab);
     entry->dst_md = memory::desc({m, n}, Dt::f32, Tag::ab);
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(entry->src_md, weights_md, entry->dst_md),
-                                    attr, engine());
+    const dnnl::matmul::desc desc =
+        has_bias ? dnnl::matmul::desc(entry->src_md, weights_md,
+                                      memory::desc({1, n}, Dt::f32, Tag::ab), entry->dst_md)
+                 : dnnl::matmul::desc(entry->src_md, weights_md, entry->dst_md);
+    dnnl::matmul::primitive_desc pd(desc, attr, engine());
+    if (has_bias) entry->bias_md = pd.bias_desc();
     entry->scratch_md = pd.scratchpad_desc();
     entry->primitive = dnnl::matmul(pd);
     return entry;
@@ -164,9 +170,12 @@ struct GemmWeight::Impl {
   int layout = 0;
   void* packed = nullptr;
   size_t bytes = 0;
+  float* bias = nullptr;  // [n] f32, or null
+  size_t bias_bytes = 0;
 
   ~Impl() {
     if (packed != nullptr) host_allocator().deallocate(packed, bytes);
+    if (bias != nullptr) host_allocator().deallocate(bias, bias_bytes);
   }
 };
 
@@ -175,11 +184,12 @@ GemmWeight::~GemmWeight() = default;
 int64_t GemmWeight::n() const { return impl_->n; }
 int64_t GemmWeight::k() const { return impl_->k; }
 GemmPrecision GemmWeight::precision() const { return impl_->precision; }
-size_t GemmWeight::nbytes() const { return impl_->bytes; }
+size_t GemmWeight::nbytes() const { return impl_->bytes + impl_->bias_bytes; }
+bool GemmWeight::has_bias() const { return impl_->bias != nullptr; }
 
 Result<std::unique_ptr<GemmWeight>> GemmWeight::pack(const void* w, DType w_dtype, int64_t n,
                                                      int64_t k, GemmPrecision precision,
-                                                     GemmWeightLayout layout) {
+                                                     GemmWeightLayout layout, const float* bias) {
   if (n <= 0 || k <= 0) return invalid_argument("GemmWeight::pack: empty weight");
   if (w_dtype != DType::kF32 && w_dtype != DType::kBF16 && w_dtype != DType::kF16) {
     return invalid_argument("GemmWeight::pack: weight dtype " + std::string(dtype_name(w_dtype)));
@@ -210,6 +220,12 @@ Result<std::unique_ptr<GemmWeight>> GemmWeight::pack(const void* w, DType w_dtyp
     memory dst(impl->weights_md, engine(), impl->packed);
     dnnl::reorder(src, dst).execute(thread_stream(), src, dst);
     thread_stream().wait();
+    if (bias != nullptr) {
+      impl->bias_bytes = static_cast<size_t>(n) * sizeof(float);
+      FB_ASSIGN_OR_RETURN(void* bias_copy, host_allocator().allocate(impl->bias_bytes));
+      impl->bias = static_cast<float*>(bias_copy);
+      std::copy_n(bias, n, impl->bias);
+    }
   } catch (const dnnl::error& e) {
     return internal_error(std::string("GemmWeight::pack: oneDNN: ") + e.what());
   } catch (const std::bad_alloc&) {
@@ -242,8 +258,9 @@ Status GemmWeight::multiply_rows(const void* x, DType x_dtype, int64_t m, float*
   thread_local ScratchBuffer x_scratch;
   thread_local ScratchBuffer dnnl_scratch;
   try {
+    const bool has_bias = w.bias != nullptr;
     const MatmulCache::Key key{
-        m, w.n, w.k, static_cast<int>(w.precision), w.layout, omp_get_max_threads()};
+        m, w.n, w.k, static_cast<int>(w.precision), w.layout, has_bias, omp_get_max_threads()};
     const auto mm = matmul_cache().get(key, w.weights_md);
     void* src = const_cast<void*>(x);
     if (bf16 && x_dtype == DType::kF32) {
@@ -255,10 +272,12 @@ Status GemmWeight::multiply_rows(const void* x, DType x_dtype, int64_t m, float*
     memory wei_mem(w.weights_md, engine(), w.packed);
     memory dst_mem(mm->dst_md, engine(), y);
     memory scratch_mem(mm->scratch_md, engine(), dnnl_scratch.get(mm->scratch_md.get_size()));
-    mm->primitive.execute(thread_stream(), {{DNNL_ARG_SRC, src_mem},
+    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src_mem},
                                             {DNNL_ARG_WEIGHTS, wei_mem},
                                             {DNNL_ARG_DST, dst_mem},
-                                            {DNNL_ARG_SCRATCHPAD, scratch_mem}});
+                                            {DNNL_ARG_SCRATCHPAD, scratch_mem}};
+    if (w.bias != nullptr) args.emplace(DNNL_ARG_BIAS, memory(mm->bias_md, engine(), w.bias));
+    mm->primitive.execute(thread_stream(), args);
     thread_stream().wait();
   } catch (const dnnl::error& e) {
     return internal_error("GemmWeight::multiply: oneDNN: " + std::string(e.what()) + " (m " +

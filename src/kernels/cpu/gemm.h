@@ -1,4 +1,5 @@
-// CPU GEMM for linear layers: y [m, n] = x [m, k] · Wᵀ with W [n, k] prepared once.
+// CPU GEMM for linear layers: y [m, n] = x [m, k] · Wᵀ (+ bias [n]) with W [n, k] prepared
+// once. The optional f32 bias is added by oneDNN inside the matmul (no extra pass).
 //
 // Backed by oneDNN's matmul (AMX / AVX512-BF16 brgemm kernels for bf16, AVX-512 brgemm for
 // f32). pack() converts the weight to the compute type and reorders it into the layout
@@ -35,11 +36,11 @@ enum class GemmWeightLayout {
 
 class GemmWeight {
  public:
-  // `w` is [n, k] row-major of dtype f32, bf16 or f16, at any alignment; it is read only
-  // during pack().
+  // `w` is [n, k] row-major of dtype f32, bf16 or f16, at any alignment; `bias` (may be
+  // null) is f32 [n]. Both are read only during pack() (the bias is copied).
   static Result<std::unique_ptr<GemmWeight>> pack(
       const void* w, DType w_dtype, int64_t n, int64_t k, GemmPrecision precision,
-      GemmWeightLayout layout = GemmWeightLayout::kBlocked);
+      GemmWeightLayout layout = GemmWeightLayout::kBlocked, const float* bias = nullptr);
   ~GemmWeight();
   GemmWeight(const GemmWeight&) = delete;
   GemmWeight& operator=(const GemmWeight&) = delete;
@@ -48,8 +49,9 @@ class GemmWeight {
   int64_t k() const;
   GemmPrecision precision() const;
   size_t nbytes() const;
+  bool has_bias() const;
 
-  // y [m, n] (row stride n) = x [m, k] (row stride k) · Wᵀ. x is f32, or bf16 when the
+  // y [m, n] (row stride n) = x [m, k] (row stride k) · Wᵀ (+ bias). x is f32, or bf16 when the
   // precision is kBF16 (then no conversion pass is needed). x and y must not overlap.
   Status multiply(const void* x, DType x_dtype, int64_t m, float* y) const;
 

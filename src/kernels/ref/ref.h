@@ -40,6 +40,31 @@ void qk_norm_rope(float* qkv, int64_t row_stride, int64_t n_tokens, int n_heads,
 void attention(const float* qkv, int64_t row_stride, const int32_t* cu_seqlens, int64_t n_seqs,
                int n_heads, int n_kv_heads, int head_dim, bool causal, float* out);
 
+// Encoder ops (ref_encoder.cc).
+
+// out = a + b elementwise.
+void add(const float* a, const float* b, int64_t n, float* out);
+
+// y [m, n] = x [m, k] · wᵀ + bias [n].
+void matmul_bias(const float* x, const float* w, const float* bias, int64_t m, int64_t n, int64_t k,
+                 float* y);
+
+// out = (x - mean) / sqrt(var + eps) * weight + bias per row (biased variance).
+void layer_norm(const float* x, const float* weight, const float* bias, int64_t n_rows,
+                int64_t width, float eps, float* out);
+
+// out = layer_norm(x + residual) * weight + bias.
+void add_layer_norm(const float* x, const float* residual, const float* weight, const float* bias,
+                    int64_t n_rows, int64_t width, float eps, float* out);
+
+// 0: gelu (erf), 1: gelu (tanh approximation), 2: tanh; out[i] = act(x[i]).
+void unary_activation(const float* x, int64_t n, int act, float* out);
+
+// 0: mean, 1: first row, 2: last row of each sequence; out [n_seqs, width]. Empty
+// sequences pool to zeros.
+void pool_tokens(const float* x, int64_t width, const int32_t* cu_seqlens, int64_t n_seqs, int mode,
+                 float* out);
+
 // Rounds to bf16 and back (what a bf16 GEMM input sees).
 float round_bf16(float x);
 
