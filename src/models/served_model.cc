@@ -1,6 +1,7 @@
 #include "models/served_model.h"
 
 #include "formats/json.h"
+#include "models/bert/bert_served.h"
 #include "models/qwen3/qwen3_served.h"
 
 namespace fourbrain::models {
@@ -27,8 +28,11 @@ Result<std::unique_ptr<ServedModel>> load_served_model(ModelTask task, const std
   FB_ASSIGN_OR_RETURN(formats::JsonValue config, formats::JsonValue::parse_file(config_path));
   FB_ASSIGN_OR_RETURN(std::string model_type, config.get_string("model_type"));
   if (model_type == "qwen3") return load_qwen3_served(task, dir, options);
+  if (model_type == "bert" || model_type == "roberta" || model_type == "xlm-roberta") {
+    return load_bert_served(task, dir, options);
+  }
   return unsupported(config_path + ": model_type \"" + model_type +
-                     "\" is not supported (supported: qwen3)");
+                     "\" is not supported (supported: qwen3, bert, roberta, xlm-roberta)");
 }
 
 }  // namespace fourbrain::models

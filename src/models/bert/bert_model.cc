@@ -1,0 +1,226 @@
+#include "models/bert/bert_model.h"
+
+#include <algorithm>
+#include <string>
+
+#include "base/file.h"
+#include "models/bert/bert_weights.h"
+#include "ops/gather.h"
+
+namespace fourbrain::models {
+namespace {
+
+Result<Tensor> i32_tensor(std::span<const int32_t> values) {
+  FB_ASSIGN_OR_RETURN(Tensor t, Tensor::empty(DType::kI32, {static_cast<int64_t>(values.size())}));
+  std::copy(values.begin(), values.end(), t.data<int32_t>());
+  return t;
+}
+
+Result<Tensor> matrix(DType dtype, int64_t rows, int64_t cols) {
+  return Tensor::empty(dtype, {rows, cols});
+}
+
+Result<nn::Linear> dense(const BertDense& d, ops::MatmulPrecision precision) {
+  return nn::Linear::from_parts({d.weight}, precision, {d.bias});
+}
+
+}  // namespace
+
+Result<std::unique_ptr<BertModel>> BertModel::load(const std::string& dir,
+                                                   const BertLoadOptions& options) {
+  auto model = std::unique_ptr<BertModel>(new BertModel());
+  FB_ASSIGN_OR_RETURN(model->config_, BertConfig::load(join_path(dir, "config.json")));
+  FB_ASSIGN_OR_RETURN(model->checkpoint_, formats::Checkpoint::open(dir));
+  FB_ASSIGN_OR_RETURN(BertWeights w, bind_bert_weights(model->checkpoint_, model->config_));
+  const auto p = options.precision;
+  model->precision_ = p;
+  model->word_embeddings_ = w.word_embeddings;
+  model->position_embeddings_ = w.position_embeddings;
+  model->token_type_embeddings_ = w.token_type_embeddings;
+  FB_ASSIGN_OR_RETURN(model->emb_norm_w_, nn::to_f32(w.embeddings_norm.weight));
+  FB_ASSIGN_OR_RETURN(model->emb_norm_b_, nn::to_f32(w.embeddings_norm.bias));
+  for (size_t i = 0; i < w.layers.size(); ++i) {
+    const BertLayerWeights& lw = w.layers[i];
+    Layer layer;
+    FB_ASSIGN_OR_RETURN(layer.qkv,
+                        nn::Linear::from_parts({lw.query.weight, lw.key.weight, lw.value.weight}, p,
+                                               {lw.query.bias, lw.key.bias, lw.value.bias}));
+    FB_ASSIGN_OR_RETURN(layer.attn_out, dense(lw.attn_out, p));
+    FB_ASSIGN_OR_RETURN(layer.attn_norm_w, nn::to_f32(lw.attn_norm.weight));
+    FB_ASSIGN_OR_RETURN(layer.attn_norm_b, nn::to_f32(lw.attn_norm.bias));
+    FB_ASSIGN_OR_RETURN(layer.intermediate, dense(lw.intermediate, p));
+    FB_ASSIGN_OR_RETURN(layer.output, dense(lw.output, p));
+    FB_ASSIGN_OR_RETURN(layer.out_norm_w, nn::to_f32(lw.output_norm.weight));
+    FB_ASSIGN_OR_RETURN(layer.out_norm_b, nn::to_f32(lw.output_norm.bias));
+    model->layers_.push_back(std::move(layer));
+    // The layer now lives in its prepared copy: drop the mapped original's pages.
+    const std::string layer_key = "encoder.layer." + std::to_string(i) + ".";
+    for (const formats::TensorEntry& entry : model->checkpoint_.entries()) {
+      if (entry.name.find(layer_key) != std::string::npos) entry.drop_pages();
+    }
+  }
+  // Heads are a few rows: f32 whatever the precision, so scores do not depend on it.
+  const auto f32 = ops::MatmulPrecision::kF32;
+  if (model->has_classifier()) {
+    const bool bert = model->config_.head == BertHead::kBertSeqCls;
+    FB_ASSIGN_OR_RETURN(model->head_dense_, dense(bert ? w.pooler : w.head_dense, f32));
+    FB_ASSIGN_OR_RETURN(model->head_out_, dense(w.head_out, f32));
+  }
+  return model;
+}
+
+size_t BertModel::memory_bytes() const {
+  size_t total = word_embeddings_.nbytes() + position_embeddings_.nbytes() +
+                 token_type_embeddings_.nbytes() + emb_norm_w_.nbytes() + emb_norm_b_.nbytes();
+  for (const Layer& l : layers_) {
+    total += l.qkv.nbytes() + l.attn_out.nbytes() + l.intermediate.nbytes() + l.output.nbytes() +
+             l.attn_norm_w.nbytes() + l.attn_norm_b.nbytes() + l.out_norm_w.nbytes() +
+             l.out_norm_b.nbytes();
+  }
+  if (has_classifier()) total += head_dense_.nbytes() + head_out_.nbytes();
+  return total;
+}
+
+Status BertModel::check_inputs(const RaggedBatch& batch, std::span<const int32_t> type_ids) const {
+  const int64_t n_seqs = batch.n_seqs();
+  if (n_seqs == 0) return invalid_argument("empty batch");
+  for (int64_t s = 0; s < n_seqs; ++s) {
+    const int64_t len = batch.cu_seqlens[s + 1] - batch.cu_seqlens[s];
+    if (len <= 0)
+      return invalid_argument("sequence " + std::to_string(s) + " of the batch is empty");
+    if (len > config_.max_tokens()) {
+      return invalid_argument("sequence " + std::to_string(s) + " has " + std::to_string(len) +
+                              " tokens; the model's position table holds " +
+                              std::to_string(config_.max_tokens()));
+    }
+  }
+  if (!type_ids.empty()) {
+    if (static_cast<int64_t>(type_ids.size()) != batch.n_tokens()) {
+      return invalid_argument(std::to_string(type_ids.size()) + " token type ids for " +
+                              std::to_string(batch.n_tokens()) + " tokens");
+    }
+    for (size_t i = 0; i < type_ids.size(); ++i) {
+      if (type_ids[i] < 0 || type_ids[i] >= config_.type_vocab_size) {
+        return invalid_argument("token type id " + std::to_string(type_ids[i]) + " at token " +
+                                std::to_string(i) + " outside [0, " +
+                                std::to_string(config_.type_vocab_size) + ")");
+      }
+    }
+  }
+  return Status::ok();
+}
+
+std::vector<int32_t> BertModel::position_ids(const RaggedBatch& batch) const {
+  if (config_.family == BertFamily::kBert) return batch.positions;
+  // RoBERTa: create_position_ids_from_input_ids, per sequence.
+  const int32_t pad = config_.pad_token_id;
+  std::vector<int32_t> positions(batch.token_ids.size());
+  for (int64_t s = 0; s < batch.n_seqs(); ++s) {
+    int32_t count = 0;
+    for (int32_t t = batch.cu_seqlens[s]; t < batch.cu_seqlens[s + 1]; ++t) {
+      positions[t] = batch.token_ids[t] == pad ? pad : pad + ++count;
+    }
+  }
+  return positions;
+}
+
+Result<Tensor> BertModel::encode(const RaggedBatch& batch, std::span<const int32_t> type_ids,
+                                 const std::vector<int32_t>* rows) const {
+  FB_RETURN_IF_ERROR(check_inputs(batch, type_ids));
+  const BertConfig& c = config_;
+  const int64_t n = batch.n_tokens(), h = c.hidden_size, inter = c.intermediate_size;
+  const float eps = static_cast<float>(c.layer_norm_eps);
+  const ops::Activation act = c.hidden_act == BertActivation::kGeluTanh ? ops::Activation::kGeluTanh
+                                                                        : ops::Activation::kGelu;
+  // GEMM inputs made by attention and GELU are stored in the GEMMs' precision (no
+  // conversion pass); the residual stream x stays f32 and is also the next GEMM's input.
+  const DType gemm_in = precision_ == ops::MatmulPrecision::kBF16 ? DType::kBF16 : DType::kF32;
+  FB_ASSIGN_OR_RETURN(Tensor ids, i32_tensor(batch.token_ids));
+  FB_ASSIGN_OR_RETURN(Tensor positions, i32_tensor(position_ids(batch)));
+  FB_ASSIGN_OR_RETURN(Tensor cu_seqlens, i32_tensor(batch.cu_seqlens));
+  FB_ASSIGN_OR_RETURN(Tensor x, matrix(DType::kF32, n, h));  // residual stream
+  FB_ASSIGN_OR_RETURN(Tensor tmp, matrix(DType::kF32, n, h));
+  {
+    FB_ASSIGN_OR_RETURN(Tensor types,
+                        type_ids.empty() ? Tensor::zeros(DType::kI32, {n}) : i32_tensor(type_ids));
+    FB_RETURN_IF_ERROR(ops::embedding_lookup(word_embeddings_, ids, x));
+    FB_RETURN_IF_ERROR(ops::embedding_lookup(token_type_embeddings_, types, tmp));
+    FB_RETURN_IF_ERROR(ops::add(x, tmp, x));
+    FB_RETURN_IF_ERROR(ops::embedding_lookup(position_embeddings_, positions, tmp));
+    FB_RETURN_IF_ERROR(ops::add_layer_norm(x, tmp, emb_norm_w_, emb_norm_b_, eps, x));
+  }
+  FB_ASSIGN_OR_RETURN(Tensor qkv, matrix(DType::kF32, n, 3 * h));
+  FB_ASSIGN_OR_RETURN(Tensor attn, matrix(gemm_in, n, h));
+  FB_ASSIGN_OR_RETURN(Tensor mid, matrix(DType::kF32, n, inter));
+  FB_ASSIGN_OR_RETURN(Tensor act_out, matrix(gemm_in, n, inter));
+  Tensor proj = tmp;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    const Layer& l = layers_[i];
+    FB_RETURN_IF_ERROR(l.qkv.forward(x, qkv));
+    FB_RETURN_IF_ERROR(ops::attention(qkv, cu_seqlens, batch.max_seqlen, c.n_heads, c.n_heads,
+                                      c.head_dim(), /*causal=*/false, attn));
+    if (rows != nullptr && i + 1 == layers_.size()) {
+      // Nothing after the last attention mixes tokens: keep only the rows asked for.
+      const auto m = static_cast<int64_t>(rows->size());
+      FB_ASSIGN_OR_RETURN(Tensor row_ids, i32_tensor(*rows));
+      FB_ASSIGN_OR_RETURN(Tensor rattn, matrix(gemm_in, m, h));
+      FB_ASSIGN_OR_RETURN(Tensor rx, matrix(DType::kF32, m, h));
+      FB_RETURN_IF_ERROR(ops::gather_rows(attn, row_ids, rattn));
+      FB_RETURN_IF_ERROR(ops::gather_rows(x, row_ids, rx));
+      attn = rattn;
+      x = rx;
+      proj = proj.slice_rows(0, m);
+      mid = mid.slice_rows(0, m);
+      act_out = act_out.slice_rows(0, m);
+    }
+    FB_RETURN_IF_ERROR(l.attn_out.forward(attn, proj));
+    FB_RETURN_IF_ERROR(ops::add_layer_norm(proj, x, l.attn_norm_w, l.attn_norm_b, eps, x));
+    FB_RETURN_IF_ERROR(l.intermediate.forward(x, mid));
+    FB_RETURN_IF_ERROR(ops::activation(mid, act, act_out));
+    FB_RETURN_IF_ERROR(l.output.forward(act_out, proj));
+    FB_RETURN_IF_ERROR(ops::add_layer_norm(proj, x, l.out_norm_w, l.out_norm_b, eps, x));
+  }
+  return x;
+}
+
+Result<Tensor> BertModel::forward(const RaggedBatch& batch,
+                                  std::span<const int32_t> type_ids) const {
+  return encode(batch, type_ids, nullptr);
+}
+
+Result<Tensor> BertModel::forward_pooled(const RaggedBatch& batch,
+                                         std::span<const int32_t> type_ids,
+                                         ops::TokenPooling pooling) const {
+  const int64_t n_seqs = batch.n_seqs();
+  if (pooling == ops::TokenPooling::kMean) {
+    FB_ASSIGN_OR_RETURN(Tensor hidden, encode(batch, type_ids, nullptr));
+    FB_ASSIGN_OR_RETURN(Tensor cu_seqlens, i32_tensor(batch.cu_seqlens));
+    FB_ASSIGN_OR_RETURN(Tensor pooled, matrix(DType::kF32, n_seqs, config_.hidden_size));
+    FB_RETURN_IF_ERROR(ops::pool_tokens(hidden, cu_seqlens, pooling, pooled));
+    return pooled;
+  }
+  std::vector<int32_t> rows;
+  for (int64_t s = 0; s < n_seqs; ++s) {
+    rows.push_back(pooling == ops::TokenPooling::kFirst ? batch.cu_seqlens[s]
+                                                        : batch.cu_seqlens[s + 1] - 1);
+  }
+  return encode(batch, type_ids, &rows);
+}
+
+Result<Tensor> BertModel::classify(const RaggedBatch& batch,
+                                   std::span<const int32_t> type_ids) const {
+  if (!has_classifier()) {
+    return invalid_argument("checkpoint has no sequence-classification head (architecture \"" +
+                            config_.architecture + "\")");
+  }
+  FB_ASSIGN_OR_RETURN(Tensor first, forward_pooled(batch, type_ids, ops::TokenPooling::kFirst));
+  const int64_t n_seqs = first.dim(0);
+  FB_ASSIGN_OR_RETURN(Tensor dense_out, matrix(DType::kF32, n_seqs, config_.hidden_size));
+  FB_ASSIGN_OR_RETURN(Tensor logits, matrix(DType::kF32, n_seqs, head_out_.out_features()));
+  FB_RETURN_IF_ERROR(head_dense_.forward(first, dense_out));
+  FB_RETURN_IF_ERROR(ops::activation(dense_out, ops::Activation::kTanh, dense_out));
+  FB_RETURN_IF_ERROR(head_out_.forward(dense_out, logits));
+  return logits;
+}
+
+}  // namespace fourbrain::models
