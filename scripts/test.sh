@@ -10,5 +10,6 @@ testdata="$PWD/build/testdata"
 tools/tokenizer/generate_testdata.sh "$testdata" "$PWD/.venv/bin/python"
 .venv/bin/python tools/server/make_model_config_golden.py "$testdata/model_config"
 tools/qwen3/prepare_testdata.sh "$testdata" "$testdata"
+tools/bert/prepare_testdata.sh "$testdata"
 export FOURBRAIN_TESTDATA="$testdata"
 ctest --test-dir build --output-on-failure -j2
