@@ -5,8 +5,8 @@
 #include <memory>
 
 #include "apps/commands.h"
+#include "apps/served_batch.h"
 #include "formats/json_writer.h"
-#include "models/qwen3/qwen3_embedder.h"
 
 namespace fourbrain::apps {
 namespace {
@@ -31,31 +31,29 @@ Status read_lines(const std::string& path, std::vector<std::string>& out) {
 }
 
 Status run_embed(const EmbedFlags& f) {
-  FB_ASSIGN_OR_RETURN(int bf16, apply_model_flags(f.model));
-  models::EmbedRequest request;
-  request.texts = f.texts;
-  if (!f.input_file.empty()) FB_RETURN_IF_ERROR(read_lines(f.input_file, request.texts));
-  if (request.texts.empty()) return invalid_argument("no texts given (arguments or --input)");
-  if (f.has_instruction) request.instruction = f.instruction;
-  request.dimensions = f.dimensions;
-  request.max_length = f.max_length;
+  std::vector<std::string> texts = f.texts;
+  if (!f.input_file.empty()) FB_RETURN_IF_ERROR(read_lines(f.input_file, texts));
+  if (texts.empty()) return invalid_argument("no texts given (arguments or --input)");
   auto t0 = std::chrono::steady_clock::now();
-  models::Qwen3RunOptions options;
-  options.precision = bf16 ? ops::MatmulPrecision::kBF16 : ops::MatmulPrecision::kF32;
-  options.max_batch_tokens = f.model.max_batch_tokens;
-  FB_ASSIGN_OR_RETURN(auto embedder, models::Qwen3Embedder::load(f.model.model_dir, options));
+  FB_ASSIGN_OR_RETURN(auto model,
+                      load_for_cli(models::ModelTask::kEmbedding, f.model, f.max_length));
+  std::vector<models::TaskItem> items(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    items[i].text = texts[i];
+    if (f.has_instruction) items[i].instruction = f.instruction;
+  }
   auto t1 = std::chrono::steady_clock::now();
   const double load_s = std::chrono::duration<double>(t1 - t0).count();
   // --repeat times the same request again (for benchmarks) and keeps the fastest run.
-  FB_ASSIGN_OR_RETURN(models::EmbedResult result, embedder->embed(request));
+  FB_ASSIGN_OR_RETURN(ServedOutputs result, run_items(*model, items, f.dimensions));
   auto t2 = std::chrono::steady_clock::now();
   for (int r = 1; r < f.repeat; ++r) {
     auto start = std::chrono::steady_clock::now();
-    FB_ASSIGN_OR_RETURN(result, embedder->embed(request));
+    FB_ASSIGN_OR_RETURN(result, run_items(*model, items, f.dimensions));
     auto stop = std::chrono::steady_clock::now();
     if (stop - start < t2 - t1) t1 = start, t2 = stop;
   }
-  const auto& vectors = result.embeddings;
+  const auto& vectors = result.rows;
   const int64_t tokens = result.n_tokens;
   formats::JsonWriter w;
   w.begin_object().key("object").value("list").key("model").value(f.model.model_dir);
@@ -74,7 +72,7 @@ Status run_embed(const EmbedFlags& f) {
     double embed_s = std::chrono::duration<double>(t2 - t1).count();
     std::fprintf(stderr, "load_s=%.3f embed_s=%.4f tokens=%lld tokens_per_s=%.1f precision=%s\n",
                  load_s, embed_s, static_cast<long long>(tokens), tokens / embed_s,
-                 bf16 ? "bf16" : "f32");
+                 f.model.precision.c_str());
   }
   return Status::ok();
 }
@@ -83,7 +81,8 @@ Status run_embed(const EmbedFlags& f) {
 
 Command add_embed_command(CLI::App& app) {
   auto flags = std::make_shared<EmbedFlags>();
-  CLI::App* cmd = app.add_subcommand("embed", "Embed texts with a Qwen3-Embedding checkpoint");
+  CLI::App* cmd =
+      app.add_subcommand("embed", "Embed texts (Qwen3-Embedding, BERT-family embedders)");
   add_model_flags(*cmd, flags->model);
   cmd->add_option("texts", flags->texts, "texts to embed");
   cmd->add_option("--input", flags->input_file, "file with one text per line");

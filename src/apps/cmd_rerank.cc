@@ -3,8 +3,8 @@
 #include <memory>
 
 #include "apps/commands.h"
+#include "apps/served_batch.h"
 #include "formats/json_writer.h"
-#include "models/qwen3/qwen3_reranker.h"
 
 namespace fourbrain::apps {
 namespace {
@@ -20,18 +20,21 @@ struct RerankFlags {
 };
 
 Status run_rerank(const RerankFlags& f) {
-  FB_ASSIGN_OR_RETURN(int bf16, apply_model_flags(f.model));
   if (f.documents.empty()) return invalid_argument("no documents given");
   auto t0 = std::chrono::steady_clock::now();
-  models::Qwen3RunOptions options;
-  options.precision = bf16 ? ops::MatmulPrecision::kBF16 : ops::MatmulPrecision::kF32;
-  options.max_batch_tokens = f.model.max_batch_tokens;
-  FB_ASSIGN_OR_RETURN(auto reranker, models::Qwen3Reranker::load(f.model.model_dir, options));
-  models::RerankRequest request{f.query, f.documents, std::nullopt, f.max_length};
-  if (f.has_instruction) request.instruction = f.instruction;
+  FB_ASSIGN_OR_RETURN(auto model,
+                      load_for_cli(models::ModelTask::kReranking, f.model, f.max_length));
+  std::vector<models::TaskItem> items(f.documents.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    items[i].text = f.query;
+    items[i].document = f.documents[i];
+    if (f.has_instruction) items[i].instruction = f.instruction;
+  }
   auto t1 = std::chrono::steady_clock::now();
-  FB_ASSIGN_OR_RETURN(std::vector<float> scores, reranker->score(request));
+  FB_ASSIGN_OR_RETURN(ServedOutputs result, run_items(*model, items, 0));
   auto t2 = std::chrono::steady_clock::now();
+  std::vector<float> scores;
+  for (const auto& row : result.rows) scores.push_back(row[0]);
 
   formats::JsonWriter w;
   w.begin_object().key("model").value(f.model.model_dir).key("results").begin_array();
@@ -53,7 +56,8 @@ Status run_rerank(const RerankFlags& f) {
 
 Command add_rerank_command(CLI::App& app) {
   auto flags = std::make_shared<RerankFlags>();
-  CLI::App* cmd = app.add_subcommand("rerank", "Score documents against a query (Qwen3-Reranker)");
+  CLI::App* cmd = app.add_subcommand(
+      "rerank", "Score documents against a query (Qwen3-Reranker, cross-encoders)");
   add_model_flags(*cmd, flags->model);
   cmd->add_option("--query", flags->query, "the query")->required();
   cmd->add_option("documents", flags->documents, "documents to score");
