@@ -24,8 +24,9 @@ void set_avx512_allowed(bool allowed);
 // (GCC >= 12 target_clones on x86-64 ELF; "arch=<cpu name>" would match one CPU model only).
 // Use it only on functions without OpenMP parallel regions inside: the outlined parallel
 // body would not be cloned.
+// Not under ThreadSanitizer: the ifunc resolvers run before its runtime is up and crash.
 #if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__) && !defined(__clang__) && \
-    __GNUC__ >= 12
+    __GNUC__ >= 12 && !defined(__SANITIZE_THREAD__)
 #define FB_MULTIVERSION \
   __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
