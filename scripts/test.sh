@@ -11,5 +11,8 @@ tools/tokenizer/generate_testdata.sh "$testdata" "$PWD/.venv/bin/python"
 .venv/bin/python tools/server/make_model_config_golden.py "$testdata/model_config"
 tools/qwen3/prepare_testdata.sh "$testdata" "$testdata"
 tools/bert/prepare_testdata.sh "$testdata"
+scripts/fetch_models.sh
+tools/minilm/prepare_testdata.sh "$testdata" "$PWD/.venv/bin/python" \
+  "${FOURBRAIN_MODEL_CACHE:-$HOME/.cache/fourbrain/models}/all-MiniLM-L6-v2"
 export FOURBRAIN_TESTDATA="$testdata"
 ctest --test-dir build --output-on-failure -j2
