@@ -2,8 +2,8 @@
 // in the protocol's own terms (KServe v2 tensors: a datatype string, a shape, raw
 // little-endian bytes), model metadata, repository entries and statistics.
 //
-// Plain values. Tensor bytes of a request are borrowed (`data`), kept alive by the
-// request's `keep_alive` owner (the frontend's receive buffer), so no input is copied.
+// Plain values. Tensor bytes of a request are borrowed (`data` views into the frontend's
+// receive buffer, so no input is copied); Server::infer reads them before it returns.
 #pragma once
 
 #include <atomic>
@@ -46,7 +46,6 @@ struct InferRequest {
   Parameters parameters;
   std::vector<InputTensor> inputs;
   std::vector<std::string> requested_outputs;  // empty: every output
-  std::shared_ptr<const void> keep_alive;      // owns the bytes `inputs` point into
 };
 
 struct InferResponse {

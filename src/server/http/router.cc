@@ -32,7 +32,7 @@ std::vector<std::string> path_segments(const std::string& target) {
     const char c = path[i];
     if (c == '/') {
       flush();
-    } else if (c == '%' && i + 2 < path.size() + 0 && hex_value(path[i + 1]) >= 0 &&
+    } else if (c == '%' && i + 2 < path.size() && hex_value(path[i + 1]) >= 0 &&
                hex_value(path[i + 2]) >= 0) {
       cur += static_cast<char>(hex_value(path[i + 1]) * 16 + hex_value(path[i + 2]));
       i += 2;
