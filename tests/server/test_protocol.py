@@ -240,3 +240,24 @@ def test_oversize_body_is_refused(qwen3_repo):
         assert embed(client(s), ["small"]).shape == (1, 64)
     finally:
         assert s.stop() == 0
+
+
+@pytest.mark.parametrize("request_algo", [None, "gzip", "deflate"])
+@pytest.mark.parametrize("response_algo", [None, "gzip", "deflate"])
+def test_compressed_requests_and_responses(server, request_algo, response_algo):
+    c = client(server)
+    ref = references("embedding")[0]
+    text = httpclient.InferInput("text", [1, 1], "BYTES")
+    text.set_data_from_numpy(np.array([[ref["text"]]], dtype=object))
+    result = c.infer("embed", [text], request_compression_algorithm=request_algo,
+                     response_compression_algorithm=response_algo)
+    got = result.as_numpy("embedding")[0]
+    assert cosine(got, ref["embedding"]) >= 0.99999
+
+
+def test_corrupt_compressed_body(server):
+    status, body = post(server, "/v2/models/embed/infer", b"\x1f\x8b not really gzip",
+                        {"Content-Encoding": "gzip"})
+    assert status == 400 and "gzip" in body["error"]
+    status, body = post(server, "/v2/models/embed/infer", b"{}", {"Content-Encoding": "br"})
+    assert status == 400 and "not supported" in body["error"]

@@ -253,7 +253,7 @@ void Session::dispatch() {
       send(error_reply(404, "Not Found"));
     } else {
       send({200, "text/plain; version=0.0.4; charset=utf-8", prometheus_metrics(owner_.api()),
-            std::nullopt});
+            std::nullopt, ""});
     }
     return;
   }
@@ -274,6 +274,8 @@ void Session::dispatch() {
     request->inference_header_length = static_cast<size_t>(n);
   }
   request->content_encoding = std::string(msg[bhttp::field::content_encoding]);
+  request->accept_encoding = std::string(msg[bhttp::field::accept_encoding]);
+  request->max_body_bytes = owner_.options().max_input_bytes;
   request->body = std::move(msg.body());
   auto self = shared_from_this();
   auto executor = socket_.get_executor();
@@ -320,6 +322,9 @@ void Session::send(HttpReply reply) {
   auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
       static_cast<bhttp::status>(reply.status), http_version_);
   if (!reply.content_type.empty()) res->set(bhttp::field::content_type, reply.content_type);
+  if (!reply.content_encoding.empty()) {
+    res->set(bhttp::field::content_encoding, reply.content_encoding);
+  }
   if (reply.inference_header_length) {
     res->set("Inference-Header-Content-Length", std::to_string(*reply.inference_header_length));
   }

@@ -4,6 +4,7 @@
 
 #include "base/log.h"
 #include "server/common/status_mapping.h"
+#include "server/http/compression.h"
 #include "server/http/infer_codec.h"
 #include "server/http/json_replies.h"
 
@@ -44,8 +45,8 @@ std::vector<std::string> path_segments(const std::string& target) {
   return out;
 }
 
-HttpReply json_reply(std::string body) { return {200, kJson, std::move(body), std::nullopt}; }
-HttpReply empty_reply(int status) { return {status, "", "", std::nullopt}; }
+HttpReply json_reply(std::string body) { return {200, kJson, std::move(body), std::nullopt, ""}; }
+HttpReply empty_reply(int status) { return {status, "", "", std::nullopt, ""}; }
 HttpReply not_found_reply() { return error_reply(404, "Not Found"); }
 HttpReply method_not_allowed() { return error_reply(405, "Method Not Allowed"); }
 
@@ -56,7 +57,7 @@ HttpReply error_reply(const Status& status) {
 }
 
 HttpReply error_reply(int http_status, const std::string& message) {
-  return {http_status, kJson, error_json(message), std::nullopt};
+  return {http_status, kJson, error_json(message), std::nullopt, ""};
 }
 
 std::shared_ptr<api::InferTicket> Router::handle(std::shared_ptr<HttpRequest> request,
@@ -216,9 +217,13 @@ std::shared_ptr<api::InferTicket> Router::infer(std::shared_ptr<HttpRequest> req
                                                 const std::string& model,
                                                 const std::string& version, ReplyFn reply) {
   if (!request->content_encoding.empty() && request->content_encoding != "identity") {
-    reply(error_reply(400, "Content-Encoding '" + request->content_encoding +
-                               "' is not supported; send the body uncompressed"));
-    return nullptr;
+    auto inflated =
+        decompress_body(request->body, request->content_encoding, request->max_body_bytes);
+    if (!inflated.is_ok()) {
+      reply(error_reply(inflated.status()));
+      return nullptr;
+    }
+    request->body = std::move(inflated).value();
   }
   auto decoded = decode_infer_request(request->body, request->inference_header_length);
   if (!decoded.is_ok()) {

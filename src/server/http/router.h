@@ -21,7 +21,9 @@ struct HttpRequest {
   std::string target;  // path, with an optional ?query
   std::string body;
   std::optional<size_t> inference_header_length;
-  std::string content_encoding;
+  std::string content_encoding;             // of the body (gzip, deflate), if any
+  std::string accept_encoding;              // what the client takes back
+  size_t max_body_bytes = size_t{1} << 26;  // also the limit after decompression
 };
 
 struct HttpReply {
@@ -29,6 +31,7 @@ struct HttpReply {
   std::string content_type;  // empty with an empty body
   std::string body;
   std::optional<size_t> inference_header_length;
+  std::string content_encoding;  // set when the body is compressed
 };
 
 using ReplyFn = std::function<void(HttpReply)>;
