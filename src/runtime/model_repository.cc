@@ -196,7 +196,9 @@ Status ModelRepository::load_locked(const std::string& name, const std::string& 
   for (int64_t v : wanted) {
     {
       std::lock_guard lock(mu_);
-      records_[name].versions[v].state = ModelState::kLoading;
+      // A version that is serving keeps serving while its replacement loads.
+      VersionRecord& shown = records_[name].versions[v];
+      if (!shown.serving) shown.state = ModelState::kLoading;
     }
     const auto t0 = std::chrono::steady_clock::now();
     const std::string version_dir =

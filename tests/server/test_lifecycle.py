@@ -292,3 +292,31 @@ def test_a_client_that_hangs_up_is_dropped_before_compute(tmp_path):
                 in metrics.decode())
     finally:
         assert s.stop() == 0
+
+
+def test_a_reload_keeps_serving(tmp_path):
+    repo = str(tmp_path)
+    write_model(repo, "embed", model_config("embedding", checkpoint_dir("qwen3-tiny-embedding")))
+    s = Server(repo, ["--model-control-mode", "explicit", "--load-model", "embed"])
+    failures, done = [], threading.Event()
+
+    def traffic():
+        c = client(s)
+        while not done.is_set():
+            try:
+                embed(c, ["during a reload"])
+            except InferenceServerException as e:
+                failures.append(e.message())
+
+    try:
+        t = threading.Thread(target=traffic)
+        t.start()
+        for _ in range(3):
+            client(s).load_model("embed")  # reload: the old version serves until the swap
+        done.set()
+        t.join()
+        assert failures == []
+        assert client(s).is_model_ready("embed")
+    finally:
+        done.set()
+        assert s.stop() == 0
