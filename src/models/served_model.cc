@@ -22,6 +22,15 @@ std::optional<ModelTask> model_task_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+Result<int64_t> embedding_width(int64_t dimensions, int64_t hidden) {
+  if (dimensions == 0) return hidden;
+  if (dimensions < 1 || dimensions > hidden) {
+    return invalid_argument("dimensions must be between 1 and " + std::to_string(hidden) +
+                            ", got " + std::to_string(dimensions));
+  }
+  return dimensions;
+}
+
 Result<std::unique_ptr<ServedModel>> load_served_model(ModelTask task, const std::string& dir,
                                                        const ServedModelOptions& options) {
   const std::string config_path = dir + "/config.json";

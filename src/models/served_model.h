@@ -64,6 +64,10 @@ class ServedModel {
   virtual size_t memory_bytes() const = 0;
 };
 
+// The width of an embedding truncated to `dimensions` (0: all `hidden`), the Matryoshka
+// rule every embedder follows; InvalidArgument outside [1, hidden].
+Result<int64_t> embedding_width(int64_t dimensions, int64_t hidden);
+
 // Loads the checkpoint folder `dir` for `task`, choosing the architecture from its
 // config.json (model_type). NotFound / InvalidArgument / Unsupported name the file.
 Result<std::unique_ptr<ServedModel>> load_served_model(ModelTask task, const std::string& dir,

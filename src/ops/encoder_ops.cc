@@ -11,16 +11,11 @@
 
 namespace fourbrain::ops {
 
+using detail::bad_alias;
 using detail::bad_argument;
 using detail::describe;
 
 namespace {
-
-// `out` may be `in` itself (same f32 storage), but must not partially overlap it.
-bool bad_alias(const Tensor& in, const Tensor& out) {
-  const bool same = in.raw_data() == out.raw_data() && in.dtype() == out.dtype();
-  return detail::overlaps(in, out) && !same;
-}
 
 std::string norm_params(const Tensor& weight, const Tensor& bias) {
   return "weight " + describe(weight) + ", bias " + describe(bias);

@@ -83,12 +83,12 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::Values(1, 17, 128)));
 
 // Batches over the GEMM's 1024-row block: the block seams and the tail must be exact.
-INSTANTIATE_TEST_SUITE_P(
-    RowBlocks, LinearTest,
-    ::testing::Combine(::testing::Values(DType::kBF16),
-                       ::testing::Values(MatmulPrecision::kF32, MatmulPrecision::kBF16),
-                       ::testing::Values(1024, 1025, 2500), ::testing::Values(33),
-                       ::testing::Values(17, 128)));
+INSTANTIATE_TEST_SUITE_P(RowBlocks, LinearTest,
+                         ::testing::Combine(::testing::Values(DType::kBF16),
+                                            ::testing::Values(MatmulPrecision::kF32,
+                                                              MatmulPrecision::kBF16),
+                                            ::testing::Values(1024, 1025, 2500),
+                                            ::testing::Values(33), ::testing::Values(17, 128)));
 
 TEST(Linear, ConcurrentCallsWithDifferentBatchSizes) {
   const int64_t n = 96, k = 80;

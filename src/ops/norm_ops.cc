@@ -7,18 +7,9 @@
 
 namespace fourbrain::ops {
 
+using detail::bad_alias;
 using detail::bad_argument;
 using detail::describe;
-
-namespace {
-
-// out may be x itself (same f32 storage), but must not partially overlap it.
-bool bad_alias(const Tensor& in, const Tensor& out) {
-  const bool same = in.raw_data() == out.raw_data() && in.dtype() == out.dtype();
-  return detail::overlaps(in, out) && !same;
-}
-
-}  // namespace
 
 Status rms_norm(const Tensor& x, const Tensor& weight, float eps, Tensor& out) {
   constexpr std::string_view kOp = "rms_norm";

@@ -32,6 +32,11 @@ bool overlaps(const Tensor& a, const Tensor& b) {
   return a0 < b0 + b.nbytes() && b0 < a0 + a.nbytes();
 }
 
+bool bad_alias(const Tensor& in, const Tensor& out) {
+  const bool same = in.raw_data() == out.raw_data() && in.dtype() == out.dtype();
+  return overlaps(in, out) && !same;
+}
+
 Status require_cpu(std::string_view op, std::initializer_list<const Tensor*> tensors) {
   for (const Tensor* t : tensors) {
     if (t->device() != DeviceKind::kCpu) {

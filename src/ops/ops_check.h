@@ -26,6 +26,9 @@ bool is_activation_out(const Tensor& t, int64_t rows, int64_t cols);
 
 // True when the byte ranges of a and b intersect (both non-empty).
 bool overlaps(const Tensor& a, const Tensor& b);
+// True if `out` partially overlaps `in`: an in-place op may write into `in` itself (same
+// storage and dtype), nothing else.
+bool bad_alias(const Tensor& in, const Tensor& out);
 
 // Unsupported unless every tensor lives on the CPU; the single place new backends hook in.
 Status require_cpu(std::string_view op, std::initializer_list<const Tensor*> tensors);

@@ -28,7 +28,9 @@ Status DynamicBatcher::enqueue(std::shared_ptr<InferenceRequest> request) {
       (timeout_us == 0 || (policy_.allow_timeout_override && request->timeout_us < timeout_us))) {
     timeout_us = request->timeout_us;
   }
-  Queued q{std::move(request), now, Clock::time_point::max()};
+  Queued q{std::move(request), now, Clock::time_point::max(), 0, 0};
+  q.n_items = q.request->n_items();
+  q.n_tokens = q.request->n_tokens();
   if (timeout_us > 0) q.deadline = now + std::chrono::microseconds(timeout_us);
   {
     std::lock_guard lock(mu_);
@@ -83,8 +85,8 @@ size_t DynamicBatcher::batch_length(Clock::time_point now, Clock::time_point& wa
   bool full = false;
   size_t preferred_n = 0;
   for (const Queued& q : queue_) {
-    const int64_t req_items = q.request->n_items();
-    const int64_t req_tokens = q.request->n_tokens();
+    const int64_t req_items = q.n_items;
+    const int64_t req_tokens = q.n_tokens;
     if (n > 0 && (items + req_items > policy_.max_batch_size ||
                   tokens + req_tokens > policy_.max_batch_tokens)) {
       full = true;
@@ -170,7 +172,7 @@ void DynamicBatcher::execute(std::vector<Queued>& batch) {
       jobs.push_back({r.sequences[k], r.dimensions, out.values.data() + k * out.output_size});
     }
     items += out.n_items;
-    tokens += r.n_tokens();
+    tokens += batch[i].n_tokens;
   }
   const Clock::time_point inputs_ready = Clock::now();
   Status status;

@@ -60,6 +60,8 @@ class DynamicBatcher {
     std::shared_ptr<InferenceRequest> request;
     Clock::time_point enqueued;
     Clock::time_point deadline;  // Clock::time_point::max() without timeout
+    int64_t n_items = 0;         // counted once at enqueue: batch_length reads them often
+    int64_t n_tokens = 0;
   };
 
   void instance_loop();

@@ -18,7 +18,7 @@ namespace fourbrain::formats::tokenizer {
 
 Status read_pipeline_json(const JsonValue& root, PipelineSpec* spec);
 
-// Helpers shared with the model readers.
+// Helpers shared with the model readers and the BPE reader (hf_tokenizer_json.cc).
 std::string json_type_of(const JsonValue& v);
 bool json_bool_or(const JsonValue& obj, std::string_view key, bool fallback);
 Status read_added_tokens_json(const JsonValue& list, std::vector<AddedToken>* out);

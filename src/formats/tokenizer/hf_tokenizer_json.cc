@@ -5,17 +5,12 @@
 // and "padding" sections are ignored: callers pass max_length to encode().
 #include "base/file.h"
 #include "formats/json.h"
+#include "formats/tokenizer/hf_pipeline_json.h"
 #include "formats/tokenizer/pretokenizer.h"
 #include "formats/tokenizer/tokenizer_spec.h"
 
 namespace fourbrain::formats::tokenizer {
 namespace {
-
-std::string type_of(const JsonValue& v) {
-  if (!v.is_object()) return "";
-  auto t = v.find("type");
-  return t && t->is_string() ? std::string(t->as_string()) : "";
-}
 
 bool is_absent_or_null(const std::optional<JsonValue>& v) { return !v || v->is_null(); }
 
@@ -23,20 +18,16 @@ bool is_empty_string_or_null(const std::optional<JsonValue>& v) {
   return is_absent_or_null(v) || (v->is_string() && v->as_string().empty());
 }
 
-bool bool_or(const JsonValue& obj, std::string_view key, bool fallback) {
-  auto v = obj.find(key);
-  return v && v->is_bool() ? v->as_bool() : fallback;
-}
-
 Status read_model(const JsonValue& model, TokenizerSpec* spec) {
-  if (type_of(model) != "BPE") return unsupported("model type \"" + type_of(model) + "\"");
+  if (json_type_of(model) != "BPE")
+    return unsupported("model type \"" + json_type_of(model) + "\"");
   if (!is_absent_or_null(model.find("dropout"))) return unsupported("BPE dropout");
   if (!is_empty_string_or_null(model.find("continuing_subword_prefix")) ||
       !is_empty_string_or_null(model.find("end_of_word_suffix"))) {
     return unsupported("BPE continuing_subword_prefix / end_of_word_suffix");
   }
-  if (bool_or(model, "byte_fallback", false)) return unsupported("BPE byte_fallback");
-  spec->ignore_merges = bool_or(model, "ignore_merges", false);
+  if (json_bool_or(model, "byte_fallback", false)) return unsupported("BPE byte_fallback");
+  spec->ignore_merges = json_bool_or(model, "ignore_merges", false);
 
   auto vocab = model.find("vocab");
   if (!vocab || !vocab->is_object()) return invalid_argument("model.vocab must be an object");
@@ -71,32 +62,9 @@ Status read_model(const JsonValue& model, TokenizerSpec* spec) {
   return Status::ok();
 }
 
-Status read_added_tokens(const JsonValue& list, TokenizerSpec* spec) {
-  if (!list.is_array()) return invalid_argument("added_tokens must be an array");
-  for (size_t i = 0; i < list.size(); ++i) {
-    const JsonValue t = list.at(i);
-    const std::string where = "added_tokens[" + std::to_string(i) + "]";
-    if (!t.is_object()) return invalid_argument(where + " must be an object");
-    auto id = t.get_int("id");
-    auto content = t.get_string("content");
-    if (!id.is_ok()) return id.status().with_context(where);
-    if (!content.is_ok()) return content.status().with_context(where);
-    AddedToken token;
-    token.id = static_cast<int32_t>(*id);
-    token.content = *content;
-    token.special = bool_or(t, "special", false);
-    token.single_word = bool_or(t, "single_word", false);
-    token.lstrip = bool_or(t, "lstrip", false);
-    token.rstrip = bool_or(t, "rstrip", false);
-    token.normalized = bool_or(t, "normalized", false);
-    spec->added_tokens.push_back(std::move(token));
-  }
-  return Status::ok();
-}
-
 Status read_normalizer(const JsonValue& n, TokenizerSpec* spec) {
   if (n.is_null()) return Status::ok();
-  const std::string type = type_of(n);
+  const std::string type = json_type_of(n);
   if (type == "NFC") {
     spec->nfc = true;
     return Status::ok();
@@ -114,7 +82,7 @@ Status read_normalizer(const JsonValue& n, TokenizerSpec* spec) {
 
 // One step of the pre-tokenizer; ByteLevel must come last.
 Status read_pre_step(const JsonValue& p, bool* saw_byte_level, TokenizerSpec* spec) {
-  const std::string type = type_of(p);
+  const std::string type = json_type_of(p);
   if (*saw_byte_level) return unsupported("pre_tokenizer step after ByteLevel");
   if (type == "Split") {
     auto pattern = p.find("pattern");
@@ -124,15 +92,16 @@ Status read_pre_step(const JsonValue& p, bool* saw_byte_level, TokenizerSpec* sp
         p.find("behavior")->as_string() != "Isolated") {
       return unsupported("Split behavior other than Isolated");
     }
-    if (bool_or(p, "invert", false)) return unsupported("Split with invert");
+    if (json_bool_or(p, "invert", false)) return unsupported("Split with invert");
     if (!spec->split_pattern.empty()) return unsupported("more than one Split");
     spec->split_pattern = std::string(regex->as_string());
     return Status::ok();
   }
   if (type == "ByteLevel") {
     *saw_byte_level = true;
-    if (bool_or(p, "add_prefix_space", false)) return unsupported("ByteLevel add_prefix_space");
-    if (bool_or(p, "use_regex", true)) {
+    if (json_bool_or(p, "add_prefix_space", false))
+      return unsupported("ByteLevel add_prefix_space");
+    if (json_bool_or(p, "use_regex", true)) {
       if (!spec->split_pattern.empty()) return unsupported("Split followed by ByteLevel regex");
       spec->split_pattern = kGpt2SplitPattern;
     }
@@ -145,7 +114,7 @@ Status read_pre_tokenizer(const std::optional<JsonValue>& p, TokenizerSpec* spec
   bool saw_byte_level = false;
   if (is_absent_or_null(p)) {
     // No pre-tokenizer at all: not byte-level, reported below.
-  } else if (type_of(*p) == "Sequence") {
+  } else if (json_type_of(*p) == "Sequence") {
     auto list = p->find("pretokenizers");
     if (!list || !list->is_array()) return invalid_argument("pre_tokenizer Sequence without list");
     for (size_t i = 0; i < list->size(); ++i) {
@@ -192,7 +161,7 @@ Status read_template(const JsonValue& t, TokenizerSpec* spec) {
 
 Status read_post_processor(const JsonValue& p, TokenizerSpec* spec) {
   if (p.is_null()) return Status::ok();
-  const std::string type = type_of(p);
+  const std::string type = json_type_of(p);
   if (type == "ByteLevel") return Status::ok();  // offsets only; adds no ids
   if (type == "TemplateProcessing") return read_template(p, spec);
   if (type == "Sequence") {
@@ -211,12 +180,13 @@ Status read_all(const JsonValue& root, TokenizerSpec* spec) {
   auto model = root.find("model");
   if (!model) return invalid_argument("no \"model\"");
   FB_RETURN_IF_ERROR(read_model(*model, spec).with_context("model"));
-  if (auto added = root.find("added_tokens")) FB_RETURN_IF_ERROR(read_added_tokens(*added, spec));
+  if (auto added = root.find("added_tokens"))
+    FB_RETURN_IF_ERROR(read_added_tokens_json(*added, &spec->added_tokens));
   if (auto n = root.find("normalizer")) FB_RETURN_IF_ERROR(read_normalizer(*n, spec));
   FB_RETURN_IF_ERROR(read_pre_tokenizer(root.find("pre_tokenizer"), spec));
   if (auto post = root.find("post_processor")) FB_RETURN_IF_ERROR(read_post_processor(*post, spec));
   auto decoder = root.find("decoder");
-  if (!decoder || type_of(*decoder) != "ByteLevel") {
+  if (!decoder || json_type_of(*decoder) != "ByteLevel") {
     return unsupported("decoder other than ByteLevel");
   }
   return Status::ok();

@@ -1,9 +1,7 @@
 // PreTokenizer::from_pattern and the PCRE2 fallback for patterns other than Qwen2's.
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "formats/tokenizer/pretokenizer.h"
 
-#include <pcre2.h>
-
+#include "formats/tokenizer/regex_matcher.h"
 #include "formats/tokenizer/utf8.h"
 
 namespace fourbrain::formats::tokenizer {
@@ -18,57 +16,39 @@ std::unique_ptr<PreTokenizer> make_qwen2_pretokenizer();  // pretokenizer_qwen2.
 
 namespace {
 
-// One match-data block per thread, shared by all patterns: only the whole-match offsets
-// are read, so one pair suffices.
-struct MatchData {
-  pcre2_match_data* data = pcre2_match_data_create(1, nullptr);
-  ~MatchData() { pcre2_match_data_free(data); }
-};
-
+// Patterns other than Qwen2's. The text between matches (and after the last) forms pieces
+// of its own, as HF's Split(Isolated) does.
 class Pcre2PreTokenizer final : public PreTokenizer {
  public:
-  explicit Pcre2PreTokenizer(pcre2_code* code) : code_(code) {}
-  ~Pcre2PreTokenizer() override { pcre2_code_free(code_); }
+  explicit Pcre2PreTokenizer(RegexMatcher regex) : regex_(std::move(regex)) {}
 
   size_t next_piece_end(std::string_view text, size_t pos) const override {
-    thread_local MatchData match;
-    const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
     size_t from = pos;
     while (from < text.size()) {
-      const int rc =
-          pcre2_match(code_, subject, text.size(), from, PCRE2_NO_UTF_CHECK, match.data, nullptr);
-      if (rc < 0) return text.size();  // no more matches: the rest is one gap piece
-      const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(match.data);
-      if (ov[1] > ov[0]) return ov[0] > pos ? ov[0] : ov[1];
+      size_t begin = 0, end = 0;
+      auto found = regex_.find(text, from, &begin, &end);
+      if (!found.is_ok() || !found.value()) return text.size();  // the rest is one gap piece
+      if (end > begin) return begin > pos ? begin : end;
       // An empty match yields no piece: look again one character further on.
-      if (ov[0] >= text.size()) break;
+      if (begin >= text.size()) break;
       int len;
-      decode_utf8(text.data() + ov[0], &len);
-      from = ov[0] + len;
+      decode_utf8(text.data() + begin, &len);
+      from = begin + len;
     }
     return text.size();
   }
 
  private:
-  pcre2_code* code_;
+  RegexMatcher regex_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<PreTokenizer>> PreTokenizer::from_pattern(std::string_view pattern) {
   if (pattern == kQwen2SplitPattern) return make_qwen2_pretokenizer();
-  int error = 0;
-  PCRE2_SIZE offset = 0;
-  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
-                                   PCRE2_UTF | PCRE2_UCP, &error, &offset, nullptr);
-  if (code == nullptr) {
-    PCRE2_UCHAR message[256];
-    pcre2_get_error_message(error, message, sizeof(message));
-    return invalid_argument("split pattern does not compile at offset " + std::to_string(offset) +
-                            ": " + reinterpret_cast<const char*>(message));
-  }
-  pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // optional: falls back to the interpreter
-  return std::unique_ptr<PreTokenizer>(new Pcre2PreTokenizer(code));
+  auto regex = RegexMatcher::compile(pattern);
+  if (!regex.is_ok()) return regex.status().with_context("split pattern");
+  return std::unique_ptr<PreTokenizer>(new Pcre2PreTokenizer(std::move(regex).value()));
 }
 
 }  // namespace fourbrain::formats::tokenizer

@@ -33,29 +33,38 @@ Result<RegexMatcher> RegexMatcher::compile(std::string_view pattern) {
   return m;
 }
 
+Result<bool> RegexMatcher::find(std::string_view text, size_t from, size_t* begin,
+                                size_t* end) const {
+  thread_local MatchData match;
+  const int rc =
+      pcre2_match(static_cast<pcre2_code*>(code_.get()), reinterpret_cast<PCRE2_SPTR>(text.data()),
+                  text.size(), from, PCRE2_NO_UTF_CHECK, match.data, nullptr);
+  if (rc == PCRE2_ERROR_NOMATCH) return false;
+  if (rc < 0) return internal_error("regex match failed with PCRE2 error " + std::to_string(rc));
+  const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(match.data);
+  *begin = ov[0];
+  *end = ov[1];
+  return true;
+}
+
 Status RegexMatcher::for_each_match(std::string_view text,
                                     const std::function<void(size_t, size_t)>& fn) const {
-  thread_local MatchData match;
-  auto* code = static_cast<pcre2_code*>(code_.get());
-  const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
   size_t from = 0;
   size_t last_match_end = SIZE_MAX;
   while (from <= text.size()) {
-    const int rc =
-        pcre2_match(code, subject, text.size(), from, PCRE2_NO_UTF_CHECK, match.data, nullptr);
-    if (rc == PCRE2_ERROR_NOMATCH) break;
-    if (rc < 0) return internal_error("regex match failed with PCRE2 error " + std::to_string(rc));
-    const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(match.data);
-    if (ov[0] == ov[1] && ov[1] == last_match_end) {
+    size_t begin = 0, end = 0;
+    FB_ASSIGN_OR_RETURN(bool found, find(text, from, &begin, &end));
+    if (!found) break;
+    if (begin == end && end == last_match_end) {
       if (from >= text.size()) break;
       int len;
       decode_utf8(text.data() + from, &len);
       from += len;
       continue;
     }
-    fn(ov[0], ov[1]);
-    from = ov[1];
-    last_match_end = ov[1];
+    fn(begin, end);
+    from = end;
+    last_match_end = end;
   }
   return Status::ok();
 }

@@ -23,6 +23,9 @@ class RegexMatcher {
 
   // Calls fn(begin, end) for each match in `text` (valid UTF-8), in order.
   Status for_each_match(std::string_view text, const std::function<void(size_t, size_t)>& fn) const;
+  // The first match at or after `from`: true with [*begin, *end), false if there is none.
+  // Internal if PCRE2 fails (e.g. its match limit).
+  Result<bool> find(std::string_view text, size_t from, size_t* begin, size_t* end) const;
 
  private:
   std::shared_ptr<void> code_;  // pcre2_code*, freed by the deleter

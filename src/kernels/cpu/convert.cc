@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "base/check.h"
 #include "kernels/cpu/isa.h"
@@ -109,6 +110,12 @@ void store_f32_as(const float* src, int64_t n, void* dst, DType dst_dtype) {
   } else if (dst != src) {
     std::memcpy(dst, src, static_cast<size_t>(n) * 4);
   }
+}
+
+float* staging_row(int64_t width) {
+  thread_local std::vector<float> row;
+  if (static_cast<int64_t>(row.size()) < width) row.resize(static_cast<size_t>(width));
+  return row.data();
 }
 
 }  // namespace fourbrain::kernels::cpu

@@ -19,6 +19,10 @@ void convert_to_bf16(const void* src, DType src_dtype, int64_t n, uint16_t* dst)
 void convert_to_f32_parallel(const void* src, DType src_dtype, int64_t n, float* dst);
 void convert_to_bf16_parallel(const void* src, DType src_dtype, int64_t n, uint16_t* dst);
 
+// A per-thread f32 scratch row of at least `width` floats (for rows computed in f32 and
+// stored as bf16); valid until the calling thread asks again.
+float* staging_row(int64_t width);
+
 // Writes n floats to dst as f32 or bf16 (the two activation output types).
 void store_f32_as(const float* src, int64_t n, void* dst, DType dst_dtype);
 

@@ -1,7 +1,6 @@
 #include "kernels/cpu/layer_norm.h"
 
 #include <cmath>
-#include <vector>
 
 #include "kernels/cpu/convert.h"
 #include "kernels/cpu/isa.h"
@@ -9,12 +8,6 @@
 
 namespace fourbrain::kernels::cpu {
 namespace {
-
-float* staging_row(int64_t width) {
-  thread_local std::vector<float> row;
-  if (static_cast<int64_t>(row.size()) < width) row.resize(static_cast<size_t>(width));
-  return row.data();
-}
 
 FB_MULTIVERSION float row_sum(const float* x, int64_t n) {
   float sum = 0.0f;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
 
 #include "kernels/cpu/convert.h"
 #include "kernels/cpu/isa.h"
@@ -10,13 +9,6 @@
 
 namespace fourbrain::kernels::cpu {
 namespace {
-
-// A row's bf16 output goes through a per-thread f32 staging row.
-float* staging_row(int64_t width) {
-  thread_local std::vector<float> row;
-  if (static_cast<int64_t>(row.size()) < width) row.resize(static_cast<size_t>(width));
-  return row.data();
-}
 
 // 1 / sqrt(mean + eps) in f32, as torch.rsqrt (a true division, not an approximation).
 float inv_rms(float sum_sq, int64_t width, float eps) {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "models/qwen3/qwen3_embedder.h"  // plan_batches, ragged_batch_of
+#include "models/job_batches.h"
 
 namespace fourbrain::models {
 

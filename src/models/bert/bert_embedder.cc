@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "models/qwen3/qwen3_embedder.h"  // plan_batches, ragged_batch_of
+#include "models/job_batches.h"
 #include "ops/ops.h"
 
 namespace fourbrain::models {
@@ -36,13 +36,7 @@ Result<std::unique_ptr<BertEmbedder>> BertEmbedder::load(const std::string& dir,
 }
 
 Result<int64_t> BertEmbedder::output_size(int64_t dimensions) const {
-  const int64_t hidden = hidden_size();
-  if (dimensions == 0) return hidden;
-  if (dimensions < 1 || dimensions > hidden) {
-    return invalid_argument("dimensions must be between 1 and " + std::to_string(hidden) +
-                            ", got " + std::to_string(dimensions));
-  }
-  return dimensions;
+  return embedding_width(dimensions, hidden_size());
 }
 
 Status BertEmbedder::run(std::span<const SequenceJob> jobs) const {

@@ -78,8 +78,8 @@ Result<Qwen3Config> Qwen3Config::parse(const std::string& text, const std::strin
   if (!json.is_object()) return invalid_argument(source + ": expected a JSON object");
   Qwen3Config cfg;
   FieldReader reader(json);
-  if (auto type = json.find("model_type"); type && type->is_string() &&
-                                           type->as_string() != "qwen3") {
+  if (auto type = json.find("model_type");
+      type && type->is_string() && type->as_string() != "qwen3") {
     reader.problem("model_type is \"" + std::string(type->as_string()) + "\", expected \"qwen3\"");
   }
   reader.required_int("hidden_size", cfg.hidden_size);
@@ -97,8 +97,8 @@ Result<Qwen3Config> Qwen3Config::parse(const std::string& text, const std::strin
     reader.optional_double(*rope, "rope_theta", cfg.rope_theta);
   }
   reader.optional_bool("tie_word_embeddings", cfg.tie_word_embeddings);
-  if (auto archs = json.find("architectures"); archs && archs->is_array() && archs->size() > 0 &&
-                                               archs->at(0).is_string()) {
+  if (auto archs = json.find("architectures");
+      archs && archs->is_array() && archs->size() > 0 && archs->at(0).is_string()) {
     cfg.architecture = std::string(archs->at(0).as_string());
   }
   if (cfg.architecture == "Qwen3ForCausalLM") {
@@ -112,8 +112,8 @@ Result<Qwen3Config> Qwen3Config::parse(const std::string& text, const std::strin
   }
   if (cfg.n_heads > 0 && cfg.n_kv_heads > 0 && cfg.n_heads % cfg.n_kv_heads != 0) {
     reader.problem("num_attention_heads (" + std::to_string(cfg.n_heads) +
-                   ") is not a multiple of num_key_value_heads (" +
-                   std::to_string(cfg.n_kv_heads) + ")");
+                   ") is not a multiple of num_key_value_heads (" + std::to_string(cfg.n_kv_heads) +
+                   ")");
   }
   if (cfg.head_dim % 2 != 0) reader.problem("head_dim must be even for RoPE");
   if (!reader.problems().empty()) {

@@ -3,40 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "models/job_batches.h"
 #include "models/qwen3/qwen3_prompts.h"
 #include "ops/ops.h"
 
 namespace fourbrain::models {
-
-std::vector<std::pair<size_t, size_t>> plan_batches(std::span<const SequenceJob> jobs,
-                                                    int64_t max_tokens) {
-  std::vector<std::pair<size_t, size_t>> groups;
-  size_t begin = 0;
-  int64_t tokens = 0;
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    const auto len = static_cast<int64_t>(jobs[i].ids.size());
-    if (i > begin && tokens + len > max_tokens) {
-      groups.emplace_back(begin, i);
-      begin = i;
-      tokens = 0;
-    }
-    tokens += len;
-  }
-  if (begin < jobs.size()) groups.emplace_back(begin, jobs.size());
-  return groups;
-}
-
-RaggedBatch ragged_batch_of(std::span<const SequenceJob> jobs) {
-  RaggedBatch batch;
-  size_t total = 0;
-  for (const SequenceJob& job : jobs) total += job.ids.size();
-  batch.token_ids.reserve(total);
-  batch.positions.reserve(total);
-  batch.cu_seqlens.reserve(jobs.size() + 1);
-  batch.cu_seqlens.push_back(0);
-  for (const SequenceJob& job : jobs) batch.append(job.ids);
-  return batch;
-}
 
 Result<std::unique_ptr<Qwen3Embedder>> Qwen3Embedder::load(const std::string& dir,
                                                            const Qwen3RunOptions& options) {
@@ -65,13 +36,7 @@ Result<std::vector<int32_t>> Qwen3Embedder::input_ids(const std::string& text,
 }
 
 Result<int64_t> Qwen3Embedder::output_size(int64_t dimensions) const {
-  const int64_t hidden = hidden_size();
-  if (dimensions == 0) return hidden;
-  if (dimensions < 1 || dimensions > hidden) {
-    return invalid_argument("dimensions must be between 1 and " + std::to_string(hidden) +
-                            ", got " + std::to_string(dimensions));
-  }
-  return dimensions;
+  return embedding_width(dimensions, hidden_size());
 }
 
 Result<EmbedResult> Qwen3Embedder::embed(const EmbedRequest& request) const {

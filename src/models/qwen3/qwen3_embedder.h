@@ -58,11 +58,4 @@ class Qwen3Embedder {
   int64_t max_batch_tokens_ = 0;
 };
 
-// Splits jobs into consecutive groups of at most max_tokens tokens each (a longer
-// sequence gets a group of its own). Returns [begin, end) index pairs.
-std::vector<std::pair<size_t, size_t>> plan_batches(std::span<const SequenceJob> jobs,
-                                                    int64_t max_tokens);
-// The ragged batch of jobs [begin, end).
-RaggedBatch ragged_batch_of(std::span<const SequenceJob> jobs);
-
 }  // namespace fourbrain::models

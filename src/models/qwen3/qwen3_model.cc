@@ -41,8 +41,8 @@ Result<std::unique_ptr<Qwen3Model>> Qwen3Model::load(const std::string& dir,
     const Qwen3LayerWeights& lw = w.layers[i];
     Layer layer;
     FB_ASSIGN_OR_RETURN(layer.input_norm, nn::to_f32(lw.input_norm));
-    FB_ASSIGN_OR_RETURN(layer.qkv,
-                        nn::Linear::from_parts({lw.q_proj, lw.k_proj, lw.v_proj}, options.precision));
+    FB_ASSIGN_OR_RETURN(
+        layer.qkv, nn::Linear::from_parts({lw.q_proj, lw.k_proj, lw.v_proj}, options.precision));
     FB_ASSIGN_OR_RETURN(layer.q_norm, nn::to_f32(lw.q_norm));
     FB_ASSIGN_OR_RETURN(layer.k_norm, nn::to_f32(lw.k_norm));
     FB_ASSIGN_OR_RETURN(layer.o_proj, nn::Linear::from_parts({lw.o_proj}, options.precision));
@@ -115,8 +115,7 @@ Result<Tensor> Qwen3Model::forward_last_tokens(const RaggedBatch& batch) const {
   FB_ASSIGN_OR_RETURN(Tensor last, i32_tensor(last_rows));
   // GEMM inputs (normed, attn, act) are stored in the GEMMs' precision, so bf16 GEMMs read
   // them without a conversion pass; the residual stream and norms stay f32.
-  const DType gemm_in =
-      precision_ == ops::MatmulPrecision::kBF16 ? DType::kBF16 : DType::kF32;
+  const DType gemm_in = precision_ == ops::MatmulPrecision::kBF16 ? DType::kBF16 : DType::kF32;
   FB_ASSIGN_OR_RETURN(Tensor x, f32_matrix(n, h));  // residual stream
   FB_ASSIGN_OR_RETURN(Tensor normed, matrix(gemm_in, n, h));
   FB_ASSIGN_OR_RETURN(Tensor qkv, f32_matrix(n, qkv_width));
@@ -137,7 +136,8 @@ Result<Tensor> Qwen3Model::forward_last_tokens(const RaggedBatch& batch) const {
     const Tensor& next_norm = last_layer ? final_norm_ : layers_[i + 1].input_norm;
     FB_RETURN_IF_ERROR(l.qkv.forward(normed, qkv));
     FB_RETURN_IF_ERROR(ops::qk_norm_rope(qkv, c.n_heads, c.n_kv_heads, c.head_dim, l.q_norm,
-                                         l.k_norm, eps, positions, static_cast<float>(c.rope_theta)));
+                                         l.k_norm, eps, positions,
+                                         static_cast<float>(c.rope_theta)));
     FB_RETURN_IF_ERROR(ops::attention(qkv, cu_seqlens, batch.max_seqlen, c.n_heads, c.n_kv_heads,
                                       c.head_dim, /*causal=*/true, attn));
     if (last_layer) {

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "models/qwen3/qwen3_embedder.h"
+#include "models/job_batches.h"
 #include "models/qwen3/qwen3_prompts.h"
 
 namespace fourbrain::models {

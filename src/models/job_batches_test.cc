@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
+#include "models/job_batches.h"
 
-#include "models/qwen3/qwen3_embedder.h"
+#include <gtest/gtest.h>
 
 namespace fourbrain::models {
 namespace {
