@@ -16,6 +16,7 @@ Command add_embed_command(CLI::App& app);
 Command add_rerank_command(CLI::App& app);
 Command add_tokenize_command(CLI::App& app);
 Command add_serve_command(CLI::App& app);
+Command add_bench_command(CLI::App& app);
 
 // Options every model command shares.
 struct ModelFlags {
@@ -23,9 +24,12 @@ struct ModelFlags {
   std::string precision = "auto";  // f32 | bf16 | auto
   int threads = 0;                 // 0: all cores
   int64_t max_batch_tokens = 8192;
+  std::string device = "cpu";  // cpu | cuda:N
 };
 void add_model_flags(CLI::App& cmd, ModelFlags& flags);
 // Applies --threads and returns the parsed --precision.
 Result<int> apply_model_flags(const ModelFlags& flags);  // 0 = f32, 1 = bf16
+// The GPU ordinal of --device (cuda:N), or -1 for cpu; InvalidArgument otherwise.
+Result<int> parse_device(const std::string& device);
 
 }  // namespace fourbrain::apps

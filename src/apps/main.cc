@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   add(fourbrain::apps::add_embed_command);
   add(fourbrain::apps::add_rerank_command);
   add(fourbrain::apps::add_tokenize_command);
+  add(fourbrain::apps::add_bench_command);
   CLI11_PARSE(app, argc, argv);
   for (auto& [cmd, run] : commands) {
     if (!cmd->parsed()) continue;

@@ -1,5 +1,7 @@
 #include <omp.h>
 
+#include <charconv>
+
 #include "apps/commands.h"
 #include "kernels/cpu/isa.h"
 
@@ -14,10 +16,29 @@ void add_model_flags(CLI::App& cmd, ModelFlags& flags) {
       ->check(CLI::NonNegativeNumber);
   cmd.add_option("--max-batch-tokens", flags.max_batch_tokens, "tokens per ragged batch")
       ->check(CLI::PositiveNumber);
+  cmd.add_option("--device", flags.device, "cpu, or cuda:N for a GPU (Qwen3, bf16)");
+}
+
+Result<int> parse_device(const std::string& device) {
+  if (device == "cpu") return -1;
+  int ordinal = -1;
+  const std::string prefix = "cuda:";
+  if (device.rfind(prefix, 0) == 0) {
+    const char* begin = device.data() + prefix.size();
+    const char* end = device.data() + device.size();
+    auto [ptr, ec] = std::from_chars(begin, end, ordinal);
+    if (ec == std::errc() && ptr == end && begin != end && ordinal >= 0) return ordinal;
+  }
+  return invalid_argument("--device must be cpu or cuda:N, got '" + device + "'");
 }
 
 Result<int> apply_model_flags(const ModelFlags& flags) {
   if (flags.threads > 0) omp_set_num_threads(flags.threads);
+  FB_ASSIGN_OR_RETURN(const int gpu, parse_device(flags.device));
+  if (gpu >= 0) {
+    if (flags.precision == "f32") return invalid_argument("--device cuda runs bf16 only");
+    return 1;
+  }
   if (flags.precision == "f32") return 0;
   if (flags.precision == "bf16") return 1;
   return kernels::cpu::has_fast_bf16() ? 1 : 0;

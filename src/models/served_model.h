@@ -45,6 +45,7 @@ struct SequenceJob {
 
 struct ServedModelOptions {
   bool bf16 = false;                // GEMMs in bf16 (on CPUs with native bf16) or f32
+  int cuda_device = -1;             // -1: the CPU; else the GPU (Qwen3, bf16 only)
   int64_t max_batch_tokens = 8192;  // tokens per forward pass (bounds activation memory)
   size_t max_length = 8192;         // default tokens per item
 };
@@ -60,8 +61,16 @@ class ServedModel {
   virtual Result<int64_t> output_size(int64_t dimensions) const = 0;
   virtual Result<std::vector<int32_t>> tokenize(const TaskItem& item) const = 0;
   virtual Status run(std::span<const SequenceJob> jobs) const = 0;
-  // Bytes this model holds in memory (weights and tables; mapped files included).
+  // Bytes this model holds in memory (weights and tables; mapped files included). On a GPU:
+  // the device bytes it holds (weights, activation workspaces).
   virtual size_t memory_bytes() const = 0;
+  // Of memory_bytes(), the activation workspaces (GPU models; 0 on the CPU).
+  virtual size_t workspace_bytes() const { return 0; }
+  // "cpu" or "cuda:N".
+  virtual std::string device() const { return "cpu"; }
+  // False once the model's device failed (a CUDA fault); its requests then fail and the
+  // runtime should report the model not ready.
+  virtual bool healthy() const { return true; }
 };
 
 // The width of an embedding truncated to `dimensions` (0: all `hidden`), the Matryoshka

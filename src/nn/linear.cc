@@ -69,7 +69,8 @@ Result<Tensor> concat_f32(const std::vector<Tensor>& parts) {
 }
 
 Result<Linear> Linear::from_parts(const std::vector<Tensor>& parts, ops::MatmulPrecision precision,
-                                  const std::vector<Tensor>& biases) {
+                                  const std::vector<Tensor>& biases,
+                                  Allocator* device_memory) {
   if (!biases.empty() && biases.size() != parts.size()) {
     return invalid_argument("Linear::from_parts: " + std::to_string(parts.size()) + " parts but " +
                             std::to_string(biases.size()) + " biases");
@@ -85,10 +86,12 @@ Result<Linear> Linear::from_parts(const std::vector<Tensor>& parts, ops::MatmulP
   const Tensor* bias_ptr = biases.empty() ? nullptr : &bias;
   Linear linear;
   if (parts.size() == 1) {
-    FB_ASSIGN_OR_RETURN(linear.weight_, ops::LinearWeight::prepare(parts[0], precision, bias_ptr));
+    FB_ASSIGN_OR_RETURN(linear.weight_, ops::LinearWeight::prepare(parts[0], precision, bias_ptr,
+                                                                        device_memory));
   } else {
     FB_ASSIGN_OR_RETURN(Tensor stacked, stack_rows(parts));
-    FB_ASSIGN_OR_RETURN(linear.weight_, ops::LinearWeight::prepare(stacked, precision, bias_ptr));
+    FB_ASSIGN_OR_RETURN(linear.weight_, ops::LinearWeight::prepare(stacked, precision, bias_ptr,
+                                                                        device_memory));
   }
   return linear;
 }

@@ -19,11 +19,17 @@ class Linear {
   Linear() = default;
   // `parts` are [out_i, in] matrices (bf16/f16/f32, same dtype and `in`), stacked in order.
   // `biases` is empty (no bias) or one bf16/f16/f32 [out_i] vector per part, concatenated.
+  // With `device_memory` (a CUDA allocator) the weight lives on that GPU.
   static Result<Linear> from_parts(const std::vector<Tensor>& parts, ops::MatmulPrecision precision,
-                                   const std::vector<Tensor>& biases = {});
+                                   const std::vector<Tensor>& biases = {},
+                                   Allocator* device_memory = nullptr);
 
-  // x f32 [n, in] -> y f32 [n, out].
+  // x f32 [n, in] -> y f32 [n, out] (see ops::linear for bf16 and CUDA).
   Status forward(const Tensor& x, Tensor& y) const { return ops::linear(x, *weight_, y); }
+  // y f32 += x · Wᵀ (+ b): a residual add, inside the GEMM where the backend can.
+  Status forward_accumulate(const Tensor& x, Tensor& y) const {
+    return ops::linear_accumulate(x, *weight_, y);
+  }
   int64_t out_features() const { return weight_->out_features(); }
   int64_t in_features() const { return weight_->in_features(); }
   size_t nbytes() const { return weight_->nbytes(); }

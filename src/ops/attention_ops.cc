@@ -5,6 +5,7 @@
 
 #include "kernels/cpu/attention.h"
 #include "kernels/cpu/rope.h"
+#include "kernels/cuda/cuda_kernels.h"
 #include "ops/ops.h"
 #include "ops/ops_check.h"
 
@@ -20,7 +21,8 @@ std::string heads_text(int n_heads, int n_kv_heads, int head_dim) {
          ", head_dim " + std::to_string(head_dim);
 }
 
-// qkv must be f32 [n, (n_heads + 2 * n_kv_heads) * head_dim] with sane head counts.
+// qkv must be f32 (or, on CUDA, bf16) [n, (n_heads + 2 * n_kv_heads) * head_dim] with sane
+// head counts.
 Status check_qkv(std::string_view op, const Tensor& qkv, int n_heads, int n_kv_heads,
                  int head_dim) {
   if (n_heads <= 0 || n_kv_heads <= 0 || head_dim <= 0 || n_heads % n_kv_heads != 0) {
@@ -28,7 +30,9 @@ Status check_qkv(std::string_view op, const Tensor& qkv, int n_heads, int n_kv_h
                                 ": need positive counts with n_kv_heads dividing n_heads");
   }
   const int64_t width = int64_t{n_heads + 2 * n_kv_heads} * head_dim;
-  if (!detail::is_matrix(qkv, DType::kF32) || qkv.dim(1) != width) {
+  const bool dtype_ok = detail::is_matrix(qkv, DType::kF32) ||
+                        (qkv.device() == DeviceKind::kCuda && detail::is_matrix(qkv, DType::kBF16));
+  if (!dtype_ok || qkv.dim(1) != width) {
     return bad_argument(op, "qkv " + describe(qkv) + " must be f32[n, " + std::to_string(width) +
                                 "] for " + heads_text(n_heads, n_kv_heads, head_dim));
   }
@@ -54,7 +58,23 @@ Status qk_norm_rope(Tensor& qkv, int n_heads, int n_kv_heads, int head_dim, cons
   if (!(rope_theta > 0.0f) || !std::isfinite(rope_theta)) {
     return bad_argument(kOp, "rope_theta " + std::to_string(rope_theta) + " must be positive");
   }
-  FB_RETURN_IF_ERROR(detail::require_cpu(kOp, {&qkv, &q_norm, &k_norm, &positions}));
+  FB_ASSIGN_OR_RETURN(DeviceKind device,
+                      detail::op_device(kOp, {&qkv, &q_norm, &k_norm, &positions}));
+  if (device == DeviceKind::kCuda) {  // positions are on the device: the caller vouches
+    kernels::cuda::QkNormRopeArgs args;
+    args.qkv = qkv.raw_data();
+    args.dtype = qkv.dtype();
+    args.n_tokens = qkv.dim(0);
+    args.n_heads = n_heads;
+    args.n_kv_heads = n_kv_heads;
+    args.head_dim = head_dim;
+    args.q_norm = q_norm.data<float>();
+    args.k_norm = k_norm.data<float>();
+    args.eps = eps;
+    args.positions = positions.data<int32_t>();
+    args.theta = rope_theta;
+    return kernels::cuda::qk_norm_rope(detail::cuda_context(), args);
+  }
   const int32_t* pos = positions.data<int32_t>();
   for (int64_t i = 0; i < positions.dim(0); ++i) {
     if (pos[i] < 0) {
@@ -90,7 +110,24 @@ Status attention(const Tensor& qkv, const Tensor& cu_seqlens, int max_seqlen, in
                                  ", " + std::to_string(int64_t{n_heads} * head_dim) + "]");
   }
   if (detail::overlaps(qkv, out)) return bad_argument(kOp, "out overlaps qkv");
-  FB_RETURN_IF_ERROR(detail::require_cpu(kOp, {&qkv, &cu_seqlens, &out}));
+  FB_ASSIGN_OR_RETURN(DeviceKind device, detail::op_device(kOp, {&qkv, &cu_seqlens, &out}));
+  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  if (device == DeviceKind::kCuda) {  // cu_seqlens are on the device: the caller vouches
+    kernels::cuda::AttentionArgs args;
+    args.qkv = qkv.raw_data();
+    args.qkv_dtype = qkv.dtype();
+    args.cu_seqlens = cu_seqlens.data<int32_t>();
+    args.n_seqs = static_cast<int>(cu_seqlens.dim(0) - 1);
+    args.max_seqlen = max_seqlen;
+    args.n_heads = n_heads;
+    args.n_kv_heads = n_kv_heads;
+    args.head_dim = head_dim;
+    args.causal = causal;
+    args.scale = scale;
+    args.out = out.raw_data();
+    args.out_dtype = out.dtype();
+    return kernels::cuda::attention(detail::cuda_context(), args);
+  }
   const int32_t* cu = cu_seqlens.data<int32_t>();
   const int64_t n_seqs = cu_seqlens.dim(0) - 1;
   bool ok = cu[0] == 0 && cu[n_seqs] == n;
@@ -110,7 +147,7 @@ Status attention(const Tensor& qkv, const Tensor& cu_seqlens, int max_seqlen, in
   args.n_kv_heads = n_kv_heads;
   args.head_dim = head_dim;
   args.causal = causal;
-  args.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  args.scale = scale;
   args.out = out.raw_data();
   args.out_dtype = out.dtype();
   args.out_row_stride = out.dim(1);

@@ -3,6 +3,7 @@
 
 #include "kernels/cpu/activation.h"
 #include "kernels/cpu/embedding.h"
+#include "kernels/cuda/cuda_kernels.h"
 #include "ops/ops.h"
 #include "ops/ops_check.h"
 
@@ -13,13 +14,20 @@ using detail::describe;
 
 Status silu_mul(const Tensor& gate_up, Tensor& out) {
   constexpr std::string_view kOp = "silu_mul";
-  if (!detail::is_matrix(gate_up, DType::kF32) || gate_up.dim(1) % 2 != 0 ||
+  // bf16 gate_up: CUDA only (the CPU kernels read f32).
+  const bool in_ok = detail::is_matrix(gate_up, DType::kF32) ||
+                     (gate_up.device() == DeviceKind::kCuda && detail::is_matrix(gate_up, DType::kBF16));
+  if (!in_ok || gate_up.dim(1) % 2 != 0 ||
       !detail::is_activation_out(out, gate_up.dim(0), gate_up.dim(1) / 2)) {
     return bad_argument(kOp, "gate_up " + describe(gate_up) + ", out " + describe(out) +
                                  " (want gate_up f32[n, 2i], out f32/bf16[n, i])");
   }
   if (detail::overlaps(gate_up, out)) return bad_argument(kOp, "out overlaps gate_up");
-  FB_RETURN_IF_ERROR(detail::require_cpu(kOp, {&gate_up, &out}));
+  FB_ASSIGN_OR_RETURN(DeviceKind device, detail::op_device(kOp, {&gate_up, &out}));
+  if (device == DeviceKind::kCuda) {
+    return kernels::cuda::silu_mul(detail::cuda_context(), gate_up.raw_data(), gate_up.dtype(),
+                                   gate_up.dim(0), out.dim(1), out.raw_data(), out.dtype());
+  }
   kernels::cpu::silu_mul(gate_up.data<float>(), gate_up.dim(0), out.dim(1), out.raw_data(),
                          out.dtype());
   return Status::ok();
@@ -36,7 +44,12 @@ Status embedding_lookup(const Tensor& table, const Tensor& ids, Tensor& out) {
                                  " (want table bf16/f16/f32[v, h], ids i32[n], out f32[n, h])");
   }
   if (detail::overlaps(table, out)) return bad_argument(kOp, "out overlaps table");
-  FB_RETURN_IF_ERROR(detail::require_cpu(kOp, {&table, &ids, &out}));
+  FB_ASSIGN_OR_RETURN(DeviceKind device, detail::op_device(kOp, {&table, &ids, &out}));
+  if (device == DeviceKind::kCuda) {  // ids are on the device: the caller vouches for them
+    return kernels::cuda::embedding_lookup(detail::cuda_context(), table.raw_data(), dt,
+                                           table.dim(1), ids.data<int32_t>(), ids.dim(0),
+                                           out.data<float>());
+  }
   const int32_t* id = ids.data<int32_t>();
   for (int64_t i = 0; i < ids.dim(0); ++i) {
     if (id[i] < 0 || id[i] >= table.dim(0)) {

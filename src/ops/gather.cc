@@ -3,6 +3,8 @@
 #include <string>
 
 #include "kernels/cpu/gather_rows.h"
+#include "kernels/cuda/cuda_kernels.h"
+#include "ops/ops_check.h"
 
 namespace fourbrain::ops {
 
@@ -13,6 +15,12 @@ Status gather_rows(const Tensor& x, const Tensor& rows, Tensor& out) {
     return invalid_argument("gather_rows: x " + x.shape().to_string() + ", rows " +
                             rows.shape().to_string() + ", out " + out.shape().to_string());
   }
+  FB_ASSIGN_OR_RETURN(DeviceKind device, detail::op_device("gather_rows", {&x, &rows, &out}));
+  const size_t row_bytes = dtype_bytes(x.dtype(), static_cast<size_t>(x.dim(1)));
+  if (device == DeviceKind::kCuda) {  // rows are on the device: the caller vouches for them
+    return kernels::cuda::gather_rows(detail::cuda_context(), x.raw_data(), row_bytes,
+                                      rows.data<int32_t>(), rows.dim(0), out.raw_data());
+  }
   const int32_t* ids = rows.data<int32_t>();
   for (int64_t i = 0; i < rows.dim(0); ++i) {
     if (ids[i] < 0 || ids[i] >= x.dim(0)) {
@@ -20,9 +28,7 @@ Status gather_rows(const Tensor& x, const Tensor& rows, Tensor& out) {
                               std::to_string(x.dim(0)) + ")");
     }
   }
-  if (x.device() != DeviceKind::kCpu) return unsupported("gather_rows: only CPU tensors for now");
-  kernels::cpu::gather_rows(x.raw_data(), dtype_bytes(x.dtype(), static_cast<size_t>(x.dim(1))),
-                            ids, rows.dim(0), out.raw_data());
+  kernels::cpu::gather_rows(x.raw_data(), row_bytes, ids, rows.dim(0), out.raw_data());
   return Status::ok();
 }
 

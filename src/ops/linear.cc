@@ -6,6 +6,7 @@
 
 #include "kernels/cpu/convert.h"
 #include "kernels/cpu/gemm.h"
+#include "ops/linear_cuda.h"
 #include "ops/ops.h"
 #include "ops/ops_check.h"
 
@@ -41,7 +42,8 @@ kernels::cpu::GemmPrecision to_kernel(MatmulPrecision p) {
 
 Result<std::shared_ptr<const LinearWeight>> LinearWeight::prepare(const Tensor& weight,
                                                                   MatmulPrecision precision,
-                                                                  const Tensor* bias) {
+                                                                  const Tensor* bias,
+                                                                  Allocator* device_memory) {
   constexpr std::string_view kOp = "LinearWeight::prepare";
   const DType dt = weight.dtype();
   if (weight.rank() != 2 || !(dt == DType::kF32 || dt == DType::kBF16 || dt == DType::kF16) ||
@@ -63,6 +65,13 @@ Result<std::shared_ptr<const LinearWeight>> LinearWeight::prepare(const Tensor& 
     bias_f32.resize(static_cast<size_t>(bias->dim(0)));
     kernels::cpu::convert_to_f32(bias->raw_data(), bt, bias->dim(0), bias_f32.data());
   }
+  if (device_memory != nullptr && device_memory->device() == DeviceKind::kCuda) {
+    if (precision != MatmulPrecision::kBF16) {
+      return unsupported(std::string(kOp) + ": the CUDA backend runs bf16 GEMMs only");
+    }
+    return detail::CudaLinearWeight::create(weight, bias != nullptr ? &bias_f32 : nullptr,
+                                            *device_memory);
+  }
   FB_ASSIGN_OR_RETURN(auto gemm, kernels::cpu::GemmWeight::pack(
                                      weight.raw_data(), dt, weight.dim(0), weight.dim(1),
                                      to_kernel(precision), kernels::cpu::GemmWeightLayout::kBlocked,
@@ -71,7 +80,8 @@ Result<std::shared_ptr<const LinearWeight>> LinearWeight::prepare(const Tensor& 
       std::make_shared<CpuLinearWeight>(std::move(gemm), precision));
 }
 
-Status linear(const Tensor& x, const LinearWeight& weight, Tensor& y) {
+Status detail::check_linear_shapes(const Tensor& x, const LinearWeight& weight,
+                                   const Tensor& y) {
   constexpr std::string_view kOp = "linear";
   const bool bf16_ok = weight.precision() == MatmulPrecision::kBF16;
   const bool x_ok =
@@ -82,16 +92,40 @@ Status linear(const Tensor& x, const LinearWeight& weight, Tensor& y) {
                                  std::to_string(weight.in_features()) + "]" +
                                  (bf16_ok ? " (x f32 or bf16)" : " (x f32)"));
   }
-  if (!detail::is_matrix(y, DType::kF32) || y.dim(0) != x.dim(0) ||
-      y.dim(1) != weight.out_features()) {
+  const bool y_dtype_ok = detail::is_matrix(y, DType::kF32) ||
+                          (y.device() == DeviceKind::kCuda && detail::is_matrix(y, DType::kBF16));
+  if (!y_dtype_ok || y.dim(0) != x.dim(0) || y.dim(1) != weight.out_features()) {
     return bad_argument(kOp, "y " + describe(y) + " must be f32[" + std::to_string(x.dim(0)) +
                                  ", " + std::to_string(weight.out_features()) + "]");
   }
   if (detail::overlaps(x, y)) return bad_argument(kOp, "x and y overlap");
+  return Status::ok();
+}
+
+Status linear(const Tensor& x, const LinearWeight& weight, Tensor& y) {
+  FB_RETURN_IF_ERROR(detail::check_linear_shapes(x, weight, y));
+  constexpr std::string_view kOp = "linear";
+  if (const auto* cuda_weight = dynamic_cast<const detail::CudaLinearWeight*>(&weight)) {
+    return cuda_weight->multiply(x, y);
+  }
   FB_RETURN_IF_ERROR(detail::require_cpu(kOp, {&x, &y}));
   const auto* cpu_weight = dynamic_cast<const CpuLinearWeight*>(&weight);
   if (cpu_weight == nullptr) return bad_argument(kOp, "weight was not prepared for the CPU");
   return cpu_weight->gemm().multiply(x.raw_data(), x.dtype(), x.dim(0), y.data<float>());
+}
+
+Status linear_accumulate(const Tensor& x, const LinearWeight& weight, Tensor& y) {
+  if (y.dtype() != DType::kF32) {
+    return bad_argument("linear_accumulate", "y " + describe(y) + " must be f32");
+  }
+  if (const auto* cuda_weight = dynamic_cast<const detail::CudaLinearWeight*>(&weight)) {
+    // Same checks as linear(), then the product is added in the GEMM's epilogue.
+    FB_RETURN_IF_ERROR(detail::check_linear_shapes(x, weight, y));
+    return cuda_weight->multiply(x, y, /*accumulate=*/true);
+  }
+  FB_ASSIGN_OR_RETURN(Tensor product, Tensor::empty(DType::kF32, y.shape()));
+  FB_RETURN_IF_ERROR(linear(x, weight, product));
+  return add(y, product, y);
 }
 
 }  // namespace fourbrain::ops

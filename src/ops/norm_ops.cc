@@ -2,6 +2,7 @@
 #include <string>
 
 #include "kernels/cpu/norm.h"
+#include "kernels/cuda/cuda_kernels.h"
 #include "ops/ops.h"
 #include "ops/ops_check.h"
 
@@ -20,7 +21,12 @@ Status rms_norm(const Tensor& x, const Tensor& weight, float eps, Tensor& out) {
                                  " (want x f32[n, h], weight f32[h], out f32/bf16[n, h])");
   }
   if (bad_alias(x, out)) return bad_argument(kOp, "out partially overlaps x");
-  FB_RETURN_IF_ERROR(detail::require_cpu(kOp, {&x, &weight, &out}));
+  FB_ASSIGN_OR_RETURN(DeviceKind device, detail::op_device(kOp, {&x, &weight, &out}));
+  if (device == DeviceKind::kCuda) {
+    return kernels::cuda::rms_norm(detail::cuda_context(), x.data<float>(),
+                                   weight.data<float>(), eps, x.dim(0), x.dim(1),
+                                   out.raw_data(), out.dtype());
+  }
   kernels::cpu::rms_norm(x.data<float>(), weight.data<float>(), x.dim(0), x.dim(1), eps,
                          out.raw_data(), out.dtype());
   return Status::ok();
@@ -40,7 +46,12 @@ Status add_rms_norm(Tensor& residual, const Tensor& x, const Tensor& weight, flo
   if (detail::overlaps(residual, x) || detail::overlaps(residual, out) || bad_alias(x, out)) {
     return bad_argument(kOp, "residual must not overlap x or out (out may be x itself)");
   }
-  FB_RETURN_IF_ERROR(detail::require_cpu(kOp, {&residual, &x, &weight, &out}));
+  FB_ASSIGN_OR_RETURN(DeviceKind device, detail::op_device(kOp, {&residual, &x, &weight, &out}));
+  if (device == DeviceKind::kCuda) {
+    return kernels::cuda::add_rms_norm(detail::cuda_context(), residual.data<float>(),
+                                       x.data<float>(), weight.data<float>(), eps, x.dim(0),
+                                       x.dim(1), out.raw_data(), out.dtype());
+  }
   kernels::cpu::add_rms_norm(residual.data<float>(), x.data<float>(), weight.data<float>(),
                              x.dim(0), x.dim(1), eps, out.raw_data(), out.dtype());
   return Status::ok();

@@ -112,7 +112,11 @@ TEST(Norm, RejectsBadArguments) {
   EXPECT_EQ(l2_normalize_rows(*xi).code(), StatusCode::kInvalidArgument);
   Tensor gpu = Tensor::borrow(DType::kF32, {4, 8}, x->raw_data(), nullptr, DeviceKind::kCuda);
   EXPECT_EQ(l2_normalize_rows(gpu).code(), StatusCode::kUnsupported);
-  EXPECT_EQ(rms_norm(gpu, *w, 1e-6f, *out).code(), StatusCode::kUnsupported);
+  // Mixed devices are a bad argument; all-CUDA tensors need this thread's CUDA context.
+  EXPECT_EQ(rms_norm(gpu, *w, 1e-6f, *out).code(), StatusCode::kInvalidArgument);
+  Tensor gpu_w = Tensor::borrow(DType::kF32, {8}, w->raw_data(), nullptr, DeviceKind::kCuda);
+  Tensor gpu_out = Tensor::borrow(DType::kF32, {4, 8}, out->raw_data(), nullptr, DeviceKind::kCuda);
+  EXPECT_EQ(rms_norm(gpu, gpu_w, 1e-6f, gpu_out).code(), StatusCode::kUnsupported);
 }
 
 }  // namespace

@@ -11,7 +11,12 @@
 // linear accepts a bf16 x when its weight was prepared with kBF16. Under kBF16 that skips a
 // separate f32 -> bf16 pass over the activations before every GEMM, with identical results.
 //
-// Backends: CPU only for now; a tensor on another device gives Unsupported.
+// Backends: CPU, and CUDA for the ops of the Qwen3 decoder (embedding_lookup, rms_norm,
+// add_rms_norm, qk_norm_rope, attention, silu_mul, linear, gather_rows). CUDA ops run on
+// the calling thread's current context (kernels::cuda::ContextScope), asynchronously; they
+// do not read index tensors (ids, positions, cu_seqlens) on the host, so the caller must
+// pass valid ones. On CUDA, qkv and gate_up may also be bf16 and linear may write bf16.
+// Other ops given CUDA tensors return Unsupported.
 #pragma once
 
 #include <cstdint>
@@ -33,10 +38,13 @@ enum class MatmulPrecision { kF32, kBF16 };
 class LinearWeight {
  public:
   // `weight` is bf16, f16 or f32 [out, in]; `bias` (null: none) is bf16, f16 or f32 [out] and
-  // is kept in f32 whatever the precision. Both are read during prepare() only.
+  // is kept in f32 whatever the precision. Both are host tensors read during prepare() only.
+  // With `device_memory` (a CUDA allocator) the weight is uploaded there for the CUDA
+  // backend, which runs kBF16 only.
   static Result<std::shared_ptr<const LinearWeight>> prepare(const Tensor& weight,
                                                              MatmulPrecision precision,
-                                                             const Tensor* bias = nullptr);
+                                                             const Tensor* bias = nullptr,
+                                                             Allocator* device_memory = nullptr);
   virtual ~LinearWeight() = default;
   virtual int64_t out_features() const = 0;
   virtual int64_t in_features() const = 0;
@@ -47,7 +55,12 @@ class LinearWeight {
 };
 
 // y [n, out] = x [n, in] · Wᵀ (+ bias). x f32 (or bf16 for a kBF16 weight), y f32.
+// On CUDA: x bf16, y f32 or bf16.
 Status linear(const Tensor& x, const LinearWeight& weight, Tensor& y);
+
+// y [n, out] += x [n, in] · Wᵀ (+ bias): a residual add. y f32. On CUDA the add is the
+// GEMM's epilogue (beta = 1), so the product never makes a pass of its own.
+Status linear_accumulate(const Tensor& x, const LinearWeight& weight, Tensor& y);
 
 // Rows of `table` (bf16/f16/f32 [vocab, hidden]) for each id (i32 [n]) into out f32 [n, hidden].
 // An id outside the table is InvalidArgument.

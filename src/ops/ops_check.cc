@@ -46,4 +46,17 @@ Status require_cpu(std::string_view op, std::initializer_list<const Tensor*> ten
   return Status::ok();
 }
 
+Result<DeviceKind> op_device(std::string_view op, std::initializer_list<const Tensor*> tensors) {
+  const DeviceKind device = (*tensors.begin())->device();
+  for (const Tensor* t : tensors) {
+    if (t->device() != device) {
+      return bad_argument(op, "tensors on different devices (CPU and CUDA)");
+    }
+  }
+  if (device == DeviceKind::kCuda && kernels::cuda::current_context() == nullptr) {
+    return unsupported(std::string(op) + ": CUDA tensors but no CUDA context on this thread");
+  }
+  return device;
+}
+
 }  // namespace fourbrain::ops::detail

@@ -10,6 +10,7 @@
 
 #include "base/status.h"
 #include "core/tensor.h"
+#include "kernels/cuda/cuda_backend.h"
 
 namespace fourbrain::ops::detail {
 
@@ -30,7 +31,15 @@ bool overlaps(const Tensor& a, const Tensor& b);
 // storage and dtype), nothing else.
 bool bad_alias(const Tensor& in, const Tensor& out);
 
-// Unsupported unless every tensor lives on the CPU; the single place new backends hook in.
+// Unsupported unless every tensor lives on the CPU (ops without another backend).
 Status require_cpu(std::string_view op, std::initializer_list<const Tensor*> tensors);
+
+// Where an op runs: the one device every tensor is on. Tensors on different devices are
+// InvalidArgument; CUDA tensors also need a current CUDA context on this thread
+// (kernels::cuda::ContextScope), else Unsupported.
+Result<DeviceKind> op_device(std::string_view op, std::initializer_list<const Tensor*> tensors);
+
+// This thread's CUDA context (op_device() has checked there is one).
+inline kernels::cuda::Context& cuda_context() { return *kernels::cuda::current_context(); }
 
 }  // namespace fourbrain::ops::detail

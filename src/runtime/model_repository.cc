@@ -330,6 +330,10 @@ void ModelRepository::poll_loop() {
   }
 }
 
+bool ModelRepository::VersionRecord::ready() const {
+  return state == ModelState::kReady && (!serving || serving->model->healthy());
+}
+
 Result<std::shared_ptr<ServingModel>> ModelRepository::find(const std::string& name,
                                                             int64_t version) const {
   std::lock_guard lock(mu_);
@@ -340,7 +344,7 @@ Result<std::shared_ptr<ServingModel>> ModelRepository::find(const std::string& n
   const auto& versions = it->second.versions;
   if (version == 0) {
     for (auto v = versions.rbegin(); v != versions.rend(); ++v) {
-      if (v->second.state == ModelState::kReady) return v->second.serving;
+      if (v->second.ready()) return v->second.serving;
     }
     return unavailable("Request for unknown model: '" + name + "' has no available versions");
   }
@@ -349,7 +353,7 @@ Result<std::shared_ptr<ServingModel>> ModelRepository::find(const std::string& n
     return not_found("Request for unknown model: '" + name + "' version " +
                      std::to_string(version) + " is not found");
   }
-  if (v->second.state != ModelState::kReady) {
+  if (!v->second.ready()) {
     return unavailable("'" + name + "' version " + std::to_string(version) +
                        " is not at ready state");
   }
@@ -373,7 +377,7 @@ std::vector<int64_t> ModelRepository::ready_versions(const std::string& name) co
   auto it = records_.find(name);
   if (it == records_.end()) return out;
   for (const auto& [v, rec] : it->second.versions) {
-    if (rec.state == ModelState::kReady) out.push_back(v);
+    if (rec.ready()) out.push_back(v);
   }
   return out;
 }
@@ -386,6 +390,9 @@ bool ModelRepository::all_ready() const {
       continue;  // never asked for
     }
     if (record.state != ModelState::kReady) return false;
+    for (const auto& [v, rec] : record.versions) {
+      if (rec.state == ModelState::kReady && !rec.ready()) return false;
+    }
   }
   return true;
 }
@@ -403,8 +410,10 @@ std::vector<IndexEntry> ModelRepository::index(bool ready_only) const {
       continue;
     }
     for (const auto& [v, rec] : record.versions) {
-      if (ready_only && rec.state != ModelState::kReady) continue;
-      out.push_back({name, std::to_string(v), rec.state, rec.reason});
+      if (ready_only && !rec.ready()) continue;
+      const bool faulted = rec.reported_state() != rec.state;
+      out.push_back({name, std::to_string(v), rec.reported_state(),
+                     faulted ? "the model's GPU failed; unload and load it again" : rec.reason});
     }
   }
   return out;

@@ -97,6 +97,10 @@ class ModelRepository {
     ModelState state = ModelState::kUnknown;
     std::string reason;
     std::shared_ptr<ServingModel> serving;
+    // Ready and its device still healthy (a CUDA fault makes a loaded model unusable).
+    bool ready() const;
+    // The state as reported: a faulted device shows as UNAVAILABLE.
+    ModelState reported_state() const { return state == ModelState::kReady && !ready() ? ModelState::kUnavailable : state; }
   };
   struct ModelRecord {
     std::map<int64_t, VersionRecord> versions;

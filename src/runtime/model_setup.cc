@@ -5,6 +5,7 @@
 #include <set>
 
 #include "kernels/cpu/isa.h"
+#include "kernels/cuda/cuda_backend.h"
 
 namespace fourbrain::runtime {
 namespace {
@@ -108,20 +109,54 @@ Status apply_parameters(const inference::ModelConfig& config, ModelSetup& setup)
   return Status::ok();
 }
 
+// KIND_CPU or KIND_GPU groups: their counts add up to the instances (threads) that run
+// batches. GPU instances share one copy of the weights on one GPU, each with its own stream
+// and workspace; a model spread over several GPUs is not supported yet (one model per GPU).
+Status apply_instance_groups(const inference::ModelConfig& config, ModelSetup& setup) {
+  using Group = inference::ModelInstanceGroup;
+  int gpu = -1;
+  bool any_cpu = false;
+  for (const auto& group : config.instance_group()) {
+    if (group.kind() == Group::KIND_MODEL) {
+      return unsupported("instance_group kind KIND_MODEL is not supported");
+    }
+    if (group.kind() == Group::KIND_GPU) {
+      if (group.gpus_size() > 1 || (gpu >= 0 && group.gpus_size() == 1 && group.gpus(0) != gpu)) {
+        return unsupported("instance_group: a model runs on one GPU (give each GPU its own model)");
+      }
+      const int this_gpu = group.gpus_size() == 1 ? group.gpus(0) : 0;
+      if (this_gpu < 0 || this_gpu >= kernels::cuda::device_count()) {
+        return invalid_argument("instance_group names GPU " + std::to_string(this_gpu) + " but " +
+                                std::to_string(kernels::cuda::device_count()) +
+                                " CUDA device(s) are visible" +
+                                (kernels::cuda::built_with_cuda() ? "" : " (built without CUDA)"));
+      }
+      gpu = this_gpu;
+    } else {
+      any_cpu = true;
+    }
+    setup.scheduling.instance_count += group.count();
+  }
+  if (gpu >= 0 && any_cpu) {
+    return unsupported("instance_group: a model runs on the CPU or on a GPU, not both");
+  }
+  setup.model_options.cuda_device = gpu;
+  if (gpu >= 0) {
+    const auto it = config.parameters().find("precision");
+    if (it != config.parameters().end() && it->second.string_value() == "f32") {
+      return invalid_argument("parameter 'precision' f32: GPU instances run bf16 only");
+    }
+    setup.model_options.bf16 = true;
+  }
+  return Status::ok();
+}
+
 Status apply_scheduling(const inference::ModelConfig& config, ModelSetup& setup) {
   SchedulingPolicy& s = setup.scheduling;
   s.max_batch_size = config.max_batch_size();
   s.max_batch_tokens = setup.model_options.max_batch_tokens;
   s.instance_count = 0;
-  for (const auto& group : config.instance_group()) {
-    if (group.kind() == inference::ModelInstanceGroup::KIND_GPU) {
-      return unsupported("instance_group kind KIND_GPU: this server runs models on the CPU");
-    }
-    if (group.kind() == inference::ModelInstanceGroup::KIND_MODEL) {
-      return unsupported("instance_group kind KIND_MODEL is not supported");
-    }
-    s.instance_count += group.count();
-  }
+  FB_RETURN_IF_ERROR(apply_instance_groups(config, setup));
   s.instance_count = std::max(1, s.instance_count);
   if (!config.has_dynamic_batching()) return Status::ok();
   const auto& db = config.dynamic_batching();

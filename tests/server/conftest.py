@@ -98,6 +98,10 @@ def qwen3_repo(tmp_path_factory):
     write_model(repo, "rerank", model_config("reranking", checkpoint_dir("qwen3-tiny-reranker"),
                                               "dynamic_batching { }"))
     write_model(repo, "broken", 'backend: "fourbrain"\nmax_batchsize: 4\n')
+    # No machine the tests run on has eight GPUs: the load fails, naming the GPU.
+    write_model(repo, "on_gpu7", model_config(
+        "embedding", checkpoint_dir("qwen3-tiny-embedding"),
+        "instance_group { kind: KIND_GPU count: 2 gpus: [ 7 ] }", precision="bf16"))
     return repo
 
 

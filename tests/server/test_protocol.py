@@ -87,6 +87,9 @@ def test_repository_index_reports_a_broken_config_with_its_line(server):
     broken = index["broken"]
     assert broken["state"] == "UNAVAILABLE"
     assert "config.pbtxt:2:1" in broken["reason"] and "max_batchsize" in broken["reason"]
+    on_gpu7 = index["on_gpu7"]
+    assert on_gpu7["state"] == "UNAVAILABLE"
+    assert "instance_group names GPU 7" in on_gpu7["reason"]
 
 
 @pytest.mark.parametrize("binary", [True, False])

@@ -110,6 +110,9 @@ Result<std::optional<int32_t>> pair_separator(const formats::Tokenizer& tokenize
 
 Result<std::unique_ptr<ServedModel>> load_bert_served(ModelTask task, const std::string& dir,
                                                       const ServedModelOptions& options) {
+  if (options.cuda_device >= 0) {
+    return unsupported(dir + ": BERT-family models run on the CPU only for now (no CUDA path)");
+  }
   FB_ASSIGN_OR_RETURN(std::unique_ptr<formats::Tokenizer> tokenizer, formats::Tokenizer::load(dir));
   if (task == ModelTask::kEmbedding) {
     BertEmbedderOptions eo;

@@ -13,7 +13,7 @@ Result<std::unique_ptr<Qwen3Embedder>> Qwen3Embedder::load(const std::string& di
                                                            const Qwen3RunOptions& options) {
   auto embedder = std::unique_ptr<Qwen3Embedder>(new Qwen3Embedder());
   FB_ASSIGN_OR_RETURN(embedder->tokenizer_, formats::Tokenizer::load(dir));
-  FB_ASSIGN_OR_RETURN(embedder->model_, Qwen3Model::load(dir, {options.precision}));
+  FB_ASSIGN_OR_RETURN(embedder->model_, Qwen3Model::load(dir, options.load_options()));
   auto eos = embedder->tokenizer_->token_to_id("<|endoftext|>");
   if (!eos) return invalid_argument(dir + ": the tokenizer has no <|endoftext|> token");
   embedder->eos_id_ = *eos;

@@ -4,24 +4,46 @@
 #include <string>
 
 #include "base/file.h"
+#include "core/arena_allocator.h"
 #include "models/qwen3/qwen3_weights.h"
 #include "ops/gather.h"
+#include "ops/transfer.h"
 
 namespace fourbrain::models {
 namespace {
 
-Result<Tensor> i32_tensor(const std::vector<int32_t>& values) {
-  FB_ASSIGN_OR_RETURN(Tensor t, Tensor::empty(DType::kI32, {static_cast<int64_t>(values.size())}));
-  std::copy(values.begin(), values.end(), t.data<int32_t>());
-  return t;
+Result<Tensor> matrix(Allocator& a, DType dtype, int64_t rows, int64_t cols) {
+  return Tensor::empty(dtype, {rows, cols}, a);
 }
 
-Result<Tensor> f32_matrix(int64_t rows, int64_t cols) {
-  return Tensor::empty(DType::kF32, {rows, cols});
-}
+// The i32 inputs of a forward pass, packed so that a GPU gets them in one copy.
+struct IndexInputs {
+  Tensor all;  // ids [n] | positions [n] | cu_seqlens [n_seqs + 1] | last rows [n_seqs]
+  Tensor ids, positions, cu_seqlens, last;
+};
 
-Result<Tensor> matrix(DType dtype, int64_t rows, int64_t cols) {
-  return Tensor::empty(dtype, {rows, cols});
+Result<IndexInputs> index_inputs(const RaggedBatch& batch, const std::vector<int32_t>& last_rows,
+                                 Allocator& scratch) {
+  const int64_t n = batch.n_tokens(), n_seqs = batch.n_seqs();
+  const int64_t total = 2 * n + (n_seqs + 1) + n_seqs;
+  FB_ASSIGN_OR_RETURN(Tensor host, Tensor::empty(DType::kI32, {total}));
+  int32_t* p = host.data<int32_t>();
+  p = std::copy(batch.token_ids.begin(), batch.token_ids.end(), p);
+  p = std::copy(batch.positions.begin(), batch.positions.end(), p);
+  p = std::copy(batch.cu_seqlens.begin(), batch.cu_seqlens.end(), p);
+  std::copy(last_rows.begin(), last_rows.end(), p);
+  IndexInputs in;
+  if (scratch.device() == DeviceKind::kCpu) {
+    in.all = host;
+  } else {
+    FB_ASSIGN_OR_RETURN(in.all, Tensor::empty(DType::kI32, {total}, scratch));
+    FB_RETURN_IF_ERROR(ops::copy(host, in.all));
+  }
+  in.ids = in.all.slice_rows(0, n);
+  in.positions = in.all.slice_rows(n, 2 * n);
+  in.cu_seqlens = in.all.slice_rows(2 * n, 2 * n + n_seqs + 1);
+  in.last = in.all.slice_rows(2 * n + n_seqs + 1, total);
+  return in;
 }
 
 }  // namespace
@@ -33,42 +55,103 @@ Result<std::unique_ptr<Qwen3Model>> Qwen3Model::load(const std::string& dir,
   FB_ASSIGN_OR_RETURN(model->checkpoint_, formats::Checkpoint::open(dir));
   FB_ASSIGN_OR_RETURN(Qwen3Weights w, bind_qwen3_weights(model->checkpoint_, model->config_));
   model->precision_ = options.precision;
-  model->embed_tokens_ = w.embed_tokens;
-  model->output_matrix_ = w.lm_head.defined() ? w.lm_head : w.embed_tokens;
-  model->score_ = w.score;
-  FB_ASSIGN_OR_RETURN(model->final_norm_, nn::to_f32(w.norm));
-  for (size_t i = 0; i < w.layers.size(); ++i) {
-    const Qwen3LayerWeights& lw = w.layers[i];
-    Layer layer;
-    FB_ASSIGN_OR_RETURN(layer.input_norm, nn::to_f32(lw.input_norm));
-    FB_ASSIGN_OR_RETURN(
-        layer.qkv, nn::Linear::from_parts({lw.q_proj, lw.k_proj, lw.v_proj}, options.precision));
-    FB_ASSIGN_OR_RETURN(layer.q_norm, nn::to_f32(lw.q_norm));
-    FB_ASSIGN_OR_RETURN(layer.k_norm, nn::to_f32(lw.k_norm));
-    FB_ASSIGN_OR_RETURN(layer.o_proj, nn::Linear::from_parts({lw.o_proj}, options.precision));
-    FB_ASSIGN_OR_RETURN(layer.post_attn_norm, nn::to_f32(lw.post_attn_norm));
-    FB_ASSIGN_OR_RETURN(layer.gate_up,
-                        nn::Linear::from_parts({lw.gate_proj, lw.up_proj}, options.precision));
-    FB_ASSIGN_OR_RETURN(layer.down, nn::Linear::from_parts({lw.down_proj}, options.precision));
-    model->layers_.push_back(std::move(layer));
-    // The layer now lives in its prepared copy: let the kernel drop the mapped original
-    // at once, so RSS holds the weights once (also at the peak of loading), not twice.
-    const std::string layer_key = "layers." + std::to_string(i) + ".";
-    for (const formats::TensorEntry& entry : model->checkpoint_.entries()) {
-      if (entry.name.find(layer_key) != std::string::npos) entry.drop_pages();
+  if (options.cuda_device >= 0) {
+    if (options.precision != ops::MatmulPrecision::kBF16) {
+      return unsupported(dir + ": on a GPU, Qwen3 runs in bf16 only (precision bf16)");
     }
+    model->cuda_ = std::make_unique<Cuda>();
+    FB_ASSIGN_OR_RETURN(model->cuda_->device_memory,
+                        kernels::cuda::make_device_allocator(options.cuda_device));
+  }
+  FB_RETURN_IF_ERROR(model->prepare_weights(w, options));
+  if (model->cuda_) {
+    FB_ASSIGN_OR_RETURN(model->cuda_->instances,
+                        CudaInstancePool::create(options.cuda_device, *model->cuda_->device_memory,
+                                                 model->arena_bytes(options.max_batch_tokens)));
   }
   return model;
 }
 
+Result<Tensor> Qwen3Model::to_model_device(const Tensor& host) const {
+  if (!cuda_) return host;
+  FB_ASSIGN_OR_RETURN(Tensor t, Tensor::empty(host.dtype(), host.shape(), *cuda_->device_memory));
+  FB_RETURN_IF_ERROR(ops::copy(host, t));
+  return t;
+}
+
+Status Qwen3Model::prepare_weights(const Qwen3Weights& w, const Qwen3LoadOptions& options) {
+  Allocator* device_memory = cuda_ ? cuda_->device_memory.get() : nullptr;
+  auto norm = [&](const Tensor& t) -> Result<Tensor> {
+    FB_ASSIGN_OR_RETURN(Tensor f32, nn::to_f32(t));
+    return to_model_device(f32);
+  };
+  auto linear = [&](const std::vector<Tensor>& parts) {
+    return nn::Linear::from_parts(parts, options.precision, {}, device_memory);
+  };
+  embed_tokens_ = w.embed_tokens;
+  output_matrix_ = w.lm_head.defined() ? w.lm_head : w.embed_tokens;
+  score_ = w.score;
+  if (cuda_) {
+    // The mapping may be unaligned for the GPU's loads: copy the table as it is stored.
+    FB_ASSIGN_OR_RETURN(Tensor table, embed_tokens_.clone());
+    FB_ASSIGN_OR_RETURN(device_embed_tokens_, to_model_device(table));
+  }
+  FB_ASSIGN_OR_RETURN(final_norm_, norm(w.norm));
+  for (size_t i = 0; i < w.layers.size(); ++i) {
+    const Qwen3LayerWeights& lw = w.layers[i];
+    Layer layer;
+    FB_ASSIGN_OR_RETURN(layer.input_norm, norm(lw.input_norm));
+    FB_ASSIGN_OR_RETURN(layer.qkv, linear({lw.q_proj, lw.k_proj, lw.v_proj}));
+    FB_ASSIGN_OR_RETURN(layer.q_norm, norm(lw.q_norm));
+    FB_ASSIGN_OR_RETURN(layer.k_norm, norm(lw.k_norm));
+    FB_ASSIGN_OR_RETURN(layer.o_proj, linear({lw.o_proj}));
+    FB_ASSIGN_OR_RETURN(layer.post_attn_norm, norm(lw.post_attn_norm));
+    FB_ASSIGN_OR_RETURN(layer.gate_up, linear({lw.gate_proj, lw.up_proj}));
+    FB_ASSIGN_OR_RETURN(layer.down, linear({lw.down_proj}));
+    layers_.push_back(std::move(layer));
+    // The layer now lives in its prepared copy: let the kernel drop the mapped original
+    // at once, so RSS holds the weights once (also at the peak of loading), not twice.
+    const std::string layer_key = "layers." + std::to_string(i) + ".";
+    for (const formats::TensorEntry& entry : checkpoint_.entries()) {
+      if (entry.name.find(layer_key) != std::string::npos) entry.drop_pages();
+    }
+  }
+  return Status::ok();
+}
+
 size_t Qwen3Model::prepared_weight_bytes() const {
-  size_t total = final_norm_.nbytes();
+  size_t total = final_norm_.nbytes() + device_embed_tokens_.nbytes();
   for (const Layer& l : layers_) {
     total += l.qkv.nbytes() + l.o_proj.nbytes() + l.gate_up.nbytes() + l.down.nbytes() +
              l.input_norm.nbytes() + l.post_attn_norm.nbytes() + l.q_norm.nbytes() +
              l.k_norm.nbytes();
   }
   return total;
+}
+
+size_t Qwen3Model::memory_bytes() const {
+  if (!cuda_) return prepared_weight_bytes() + embed_tokens_.nbytes();
+  return cuda_->device_memory->live_bytes() + cuda_->instances->context_bytes();
+}
+
+size_t Qwen3Model::workspace_bytes() const {
+  if (!cuda_) return 0;
+  return cuda_->device_memory->live_bytes() - prepared_weight_bytes();
+}
+
+size_t Qwen3Model::arena_bytes(int64_t n_tokens) const {
+  const Qwen3Config& c = config_;
+  const auto t = static_cast<size_t>(n_tokens);
+  const auto h = static_cast<size_t>(c.hidden_size);
+  const size_t qkv_width = static_cast<size_t>(c.n_heads + 2 * c.n_kv_heads) * c.head_dim;
+  const size_t attn_width = static_cast<size_t>(c.n_heads) * c.head_dim;
+  const auto inter = static_cast<size_t>(c.intermediate_size);
+  auto f = [](size_t bytes) { return ArenaAllocator::footprint(bytes); };
+  // Every buffer forward_on() takes on a GPU, for t tokens in as many sequences (the worst
+  // case): indices, x, normed, qkv, attn, proj (empty), gate_up, act, pooled, rattn, rx.
+  return f((4 * t + 1) * 4) + f(t * h * 4) + f(t * h * 2) + f(t * qkv_width * 2) +
+         f(t * attn_width * 2) + f(0) + f(t * 2 * inter * 2) + f(t * inter * 2) +
+         f(t * h * 4) + f(t * attn_width * 2) + f(t * h * 4);
 }
 
 Result<nn::Linear> Qwen3Model::output_rows_head(const std::vector<int32_t>& token_ids) const {
@@ -95,37 +178,70 @@ Result<nn::Linear> Qwen3Model::score_head() const {
 }
 
 Result<Tensor> Qwen3Model::forward_last_tokens(const RaggedBatch& batch) const {
-  const Qwen3Config& c = config_;
-  const int64_t n = batch.n_tokens();
-  const int64_t n_seqs = batch.n_seqs();
-  if (n_seqs == 0) return invalid_argument("empty batch");
-  std::vector<int32_t> last_rows;
-  for (int64_t s = 0; s < n_seqs; ++s) {
+  if (batch.n_seqs() == 0) return invalid_argument("empty batch");
+  for (int64_t s = 0; s < batch.n_seqs(); ++s) {
     if (batch.cu_seqlens[s + 1] <= batch.cu_seqlens[s]) {
       return invalid_argument("sequence " + std::to_string(s) + " of the batch is empty");
     }
-    last_rows.push_back(batch.cu_seqlens[s + 1] - 1);
   }
+  if (!cuda_) return forward_on(batch, host_allocator());
+  // The GPU kernels read ids without a bounds check: check them here.
+  for (size_t i = 0; i < batch.token_ids.size(); ++i) {
+    if (batch.token_ids[i] < 0 || batch.token_ids[i] >= vocab_size()) {
+      return invalid_argument("token id " + std::to_string(batch.token_ids[i]) +
+                              " outside the embedding table's " + std::to_string(vocab_size()) +
+                              " rows");
+    }
+  }
+  if (!healthy()) return unavailable("the model's GPU context failed earlier; reload the model");
+  FB_ASSIGN_OR_RETURN(CudaInstancePool::Lease lease, cuda_->instances->acquire());
+  kernels::cuda::ContextScope scope(lease.context());
+  Result<Tensor> result = forward_on(batch, lease.arena());
+  // Device faults are Internal and leave the context unusable; bad inputs are not faults.
+  if (!result.is_ok() && result.status().code() == StatusCode::kInternal) healthy_ = false;
+  return result;
+}
+
+Result<Tensor> Qwen3Model::forward_on(const RaggedBatch& batch, Allocator& scratch) const {
+  const Qwen3Config& c = config_;
+  const int64_t n = batch.n_tokens();
+  const int64_t n_seqs = batch.n_seqs();
+  std::vector<int32_t> last_rows;
+  for (int64_t s = 0; s < n_seqs; ++s) last_rows.push_back(batch.cu_seqlens[s + 1] - 1);
   const int64_t h = c.hidden_size, qkv_width = (c.n_heads + 2LL * c.n_kv_heads) * c.head_dim;
   const int64_t attn_width = static_cast<int64_t>(c.n_heads) * c.head_dim;
   const float eps = static_cast<float>(c.rms_norm_eps);
-  FB_ASSIGN_OR_RETURN(Tensor ids, i32_tensor(batch.token_ids));
-  FB_ASSIGN_OR_RETURN(Tensor positions, i32_tensor(batch.positions));
-  FB_ASSIGN_OR_RETURN(Tensor cu_seqlens, i32_tensor(batch.cu_seqlens));
-  FB_ASSIGN_OR_RETURN(Tensor last, i32_tensor(last_rows));
+  FB_ASSIGN_OR_RETURN(IndexInputs in, index_inputs(batch, last_rows, scratch));
   // GEMM inputs (normed, attn, act) are stored in the GEMMs' precision, so bf16 GEMMs read
-  // them without a conversion pass; the residual stream and norms stay f32.
+  // them without a conversion pass; the residual stream and norms stay f32. On a GPU the
+  // GEMM outputs that feed elementwise kernels (qkv, gate_up) are bf16 too, as in HF's bf16
+  // model: half the memory traffic of the passes that are bandwidth-bound.
   const DType gemm_in = precision_ == ops::MatmulPrecision::kBF16 ? DType::kBF16 : DType::kF32;
-  FB_ASSIGN_OR_RETURN(Tensor x, f32_matrix(n, h));  // residual stream
-  FB_ASSIGN_OR_RETURN(Tensor normed, matrix(gemm_in, n, h));
-  FB_ASSIGN_OR_RETURN(Tensor qkv, f32_matrix(n, qkv_width));
-  FB_ASSIGN_OR_RETURN(Tensor attn, matrix(gemm_in, n, attn_width));
-  FB_ASSIGN_OR_RETURN(Tensor proj, f32_matrix(n, h));
-  FB_ASSIGN_OR_RETURN(Tensor gate_up, f32_matrix(n, 2 * c.intermediate_size));
-  FB_ASSIGN_OR_RETURN(Tensor act, matrix(gemm_in, n, c.intermediate_size));
-  FB_ASSIGN_OR_RETURN(Tensor pooled, f32_matrix(n_seqs, h));  // the final norm's output
+  const DType gemm_out = cuda_ ? DType::kBF16 : DType::kF32;
+  const DType f32 = DType::kF32;
+  FB_ASSIGN_OR_RETURN(Tensor x, matrix(scratch, f32, n, h));  // residual stream
+  FB_ASSIGN_OR_RETURN(Tensor normed, matrix(scratch, gemm_in, n, h));
+  FB_ASSIGN_OR_RETURN(Tensor qkv, matrix(scratch, gemm_out, n, qkv_width));
+  FB_ASSIGN_OR_RETURN(Tensor attn, matrix(scratch, gemm_in, n, attn_width));
+  // The CPU's add_rms_norm reads the projections from here; a GPU adds them in the GEMM.
+  FB_ASSIGN_OR_RETURN(Tensor proj, matrix(scratch, f32, cuda_ ? 0 : n, h));
+  FB_ASSIGN_OR_RETURN(Tensor gate_up, matrix(scratch, gemm_out, n, 2 * c.intermediate_size));
+  FB_ASSIGN_OR_RETURN(Tensor act, matrix(scratch, gemm_in, n, c.intermediate_size));
+  FB_ASSIGN_OR_RETURN(Tensor pooled, matrix(scratch, f32, n_seqs, h));  // final norm's output
 
-  FB_RETURN_IF_ERROR(ops::embedding_lookup(embed_tokens_, ids, x));
+  // residual += linear(in); out = rms_norm(residual). On a GPU the add is the GEMM's
+  // epilogue; on the CPU it is fused into the norm (via `proj`).
+  auto residual_step = [&](const nn::Linear& linear, const Tensor& input, Tensor& proj_rows,
+                           Tensor& residual, const Tensor& norm, Tensor& out) -> Status {
+    if (cuda_) {
+      FB_RETURN_IF_ERROR(linear.forward_accumulate(input, residual));
+      return ops::rms_norm(residual, norm, eps, out);
+    }
+    FB_RETURN_IF_ERROR(linear.forward(input, proj_rows));
+    return ops::add_rms_norm(residual, proj_rows, norm, eps, out);
+  };
+  const Tensor& table = cuda_ ? device_embed_tokens_ : embed_tokens_;
+  FB_RETURN_IF_ERROR(ops::embedding_lookup(table, in.ids, x));
   FB_RETURN_IF_ERROR(ops::rms_norm(x, layers_[0].input_norm, eps, normed));
   // Rows still live: every token until the last layer's attention, then only the last
   // token of each sequence (nothing after the last attention mixes tokens).
@@ -136,28 +252,30 @@ Result<Tensor> Qwen3Model::forward_last_tokens(const RaggedBatch& batch) const {
     const Tensor& next_norm = last_layer ? final_norm_ : layers_[i + 1].input_norm;
     FB_RETURN_IF_ERROR(l.qkv.forward(normed, qkv));
     FB_RETURN_IF_ERROR(ops::qk_norm_rope(qkv, c.n_heads, c.n_kv_heads, c.head_dim, l.q_norm,
-                                         l.k_norm, eps, positions,
+                                         l.k_norm, eps, in.positions,
                                          static_cast<float>(c.rope_theta)));
-    FB_RETURN_IF_ERROR(ops::attention(qkv, cu_seqlens, batch.max_seqlen, c.n_heads, c.n_kv_heads,
-                                      c.head_dim, /*causal=*/true, attn));
+    FB_RETURN_IF_ERROR(ops::attention(qkv, in.cu_seqlens, batch.max_seqlen, c.n_heads,
+                                      c.n_kv_heads, c.head_dim, /*causal=*/true, attn));
     if (last_layer) {
-      FB_ASSIGN_OR_RETURN(rattn, matrix(gemm_in, n_seqs, attn_width));
-      FB_ASSIGN_OR_RETURN(rx, f32_matrix(n_seqs, h));
-      FB_RETURN_IF_ERROR(ops::gather_rows(attn, last, rattn));
-      FB_RETURN_IF_ERROR(ops::gather_rows(x, last, rx));
+      FB_ASSIGN_OR_RETURN(rattn, matrix(scratch, gemm_in, n_seqs, attn_width));
+      FB_ASSIGN_OR_RETURN(rx, matrix(scratch, f32, n_seqs, h));
+      FB_RETURN_IF_ERROR(ops::gather_rows(attn, in.last, rattn));
+      FB_RETURN_IF_ERROR(ops::gather_rows(x, in.last, rx));
       rnormed = normed.slice_rows(0, n_seqs);
-      rproj = proj.slice_rows(0, n_seqs);
+      if (!cuda_) rproj = proj.slice_rows(0, n_seqs);
       rgate_up = gate_up.slice_rows(0, n_seqs);
       ract = act.slice_rows(0, n_seqs);
     }
-    FB_RETURN_IF_ERROR(l.o_proj.forward(rattn, rproj));
-    FB_RETURN_IF_ERROR(ops::add_rms_norm(rx, rproj, l.post_attn_norm, eps, rnormed));
+    FB_RETURN_IF_ERROR(residual_step(l.o_proj, rattn, rproj, rx, l.post_attn_norm, rnormed));
     FB_RETURN_IF_ERROR(l.gate_up.forward(rnormed, rgate_up));
     FB_RETURN_IF_ERROR(ops::silu_mul(rgate_up, ract));
-    FB_RETURN_IF_ERROR(l.down.forward(ract, rproj));
-    FB_RETURN_IF_ERROR(ops::add_rms_norm(rx, rproj, next_norm, eps, last_layer ? pooled : rnormed));
+    FB_RETURN_IF_ERROR(
+        residual_step(l.down, ract, rproj, rx, next_norm, last_layer ? pooled : rnormed));
   }
-  return pooled;
+  if (!cuda_) return pooled;
+  FB_ASSIGN_OR_RETURN(Tensor host, Tensor::empty(f32, {n_seqs, h}));
+  FB_RETURN_IF_ERROR(ops::copy(pooled, host));  // waits for the whole pass
+  return host;
 }
 
 }  // namespace fourbrain::models

@@ -4,10 +4,14 @@
 // yes/no logits at the last position) need.
 //
 // Loading memory-maps the checkpoint, validates it whole, and prepares the weights once
-// (q/k/v and gate/up fused into one GEMM each). The embedding table stays a view of the
-// mapping. A loaded model is immutable: forward calls may run concurrently.
+// (q/k/v and gate/up fused into one GEMM each). On the CPU the embedding table stays a view
+// of the mapping. On a GPU (cuda_device >= 0) every weight the forward reads is uploaded
+// once (bf16 GEMMs), and each concurrent forward takes an instance (stream + activation
+// arena sized for max_batch_tokens) from a pool; a CUDA fault marks the model unhealthy.
+// A loaded model is immutable: forward calls may run concurrently.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +20,7 @@
 #include "core/ragged_batch.h"
 #include "core/tensor.h"
 #include "formats/safetensors.h"
+#include "models/cuda_instances.h"
 #include "models/qwen3/qwen3_config.h"
 #include "nn/linear.h"
 #include "ops/ops.h"
@@ -24,13 +29,19 @@ namespace fourbrain::models {
 
 struct Qwen3LoadOptions {
   ops::MatmulPrecision precision = ops::MatmulPrecision::kF32;
+  int cuda_device = -1;             // -1: the CPU; else the GPU's ordinal (bf16 only)
+  int64_t max_batch_tokens = 8192;  // on a GPU: sizes each instance's activation arena
 };
 
 // How the embedder and the reranker run their model.
 struct Qwen3RunOptions {
   ops::MatmulPrecision precision = ops::MatmulPrecision::kF32;
   int64_t max_batch_tokens = 8192;  // tokens per ragged batch (bounds activation memory)
+  int cuda_device = -1;             // -1: the CPU
+  Qwen3LoadOptions load_options() const { return {precision, cuda_device, max_batch_tokens}; }
 };
+
+struct Qwen3Weights;
 
 class Qwen3Model {
  public:
@@ -42,8 +53,18 @@ class Qwen3Model {
   int64_t vocab_size() const { return embed_tokens_.dim(0); }
   // Bytes of prepared weights this model holds (the mapped embedding table not included).
   size_t prepared_weight_bytes() const;
-  // Prepared weights plus the mapped tables (embeddings, output rows) the model reads.
-  size_t memory_bytes() const { return prepared_weight_bytes() + embed_tokens_.nbytes(); }
+  // CPU: prepared weights plus the mapped embedding table. GPU: every device byte the model
+  // holds (weights, the instances' arenas and cuBLASLt workspaces).
+  size_t memory_bytes() const;
+  bool on_cuda() const { return cuda_ != nullptr; }
+  int cuda_device() const { return cuda_ ? cuda_->instances->device() : -1; }
+  // Device bytes of the instances' activation arenas (0 on the CPU).
+  size_t workspace_bytes() const;
+  // False once a CUDA fault has hit a forward pass (the device context is then unusable).
+  bool healthy() const { return healthy_.load(); }
+  // Activation bytes a forward pass of `n_tokens` tokens (and as many sequences) needs on
+  // a GPU: the arena size for max_batch_tokens.
+  size_t arena_bytes(int64_t n_tokens) const;
 
   // f32 [n_seqs, hidden]: the final-normed hidden state at each sequence's last token.
   // Every sequence must be non-empty and its ids inside the vocabulary.
@@ -66,10 +87,25 @@ class Qwen3Model {
     nn::Linear down;        // [hidden, intermediate]
   };
 
+  Status prepare_weights(const Qwen3Weights& w, const Qwen3LoadOptions& options);
+  // The forward pass with activations from `scratch` (host or arena on the model's device).
+  Result<Tensor> forward_on(const RaggedBatch& batch, Allocator& scratch) const;
+  // A host tensor on the CPU; uploaded to the model's GPU otherwise.
+  Result<Tensor> to_model_device(const Tensor& host) const;
+
+  // GPU state; declared first so that it is destroyed after the weights it holds.
+  struct Cuda {
+    std::unique_ptr<Allocator> device_memory;
+    std::unique_ptr<CudaInstancePool> instances;
+  };
+  std::unique_ptr<Cuda> cuda_;
+  mutable std::atomic<bool> healthy_{true};
+
   Qwen3Config config_;
   ops::MatmulPrecision precision_ = ops::MatmulPrecision::kF32;
   formats::Checkpoint checkpoint_;  // keeps the mapping alive for the borrowed tensors
-  Tensor embed_tokens_;             // [vocab, hidden], borrowed from the mapping
+  Tensor embed_tokens_;             // [vocab, hidden], borrowed from the mapping (CPU)
+  Tensor device_embed_tokens_;      // [vocab, hidden] on the GPU (GPU only)
   Tensor output_matrix_;            // [vocab, hidden] lm_head or tied embed_tokens (borrowed)
   Tensor score_;                    // [num_labels, hidden] (borrowed), seq-cls only
   std::vector<Layer> layers_;

@@ -11,7 +11,7 @@ Result<std::unique_ptr<Qwen3Reranker>> Qwen3Reranker::load(const std::string& di
                                                            const Qwen3RunOptions& options) {
   auto reranker = std::unique_ptr<Qwen3Reranker>(new Qwen3Reranker());
   FB_ASSIGN_OR_RETURN(reranker->tokenizer_, formats::Tokenizer::load(dir));
-  FB_ASSIGN_OR_RETURN(reranker->model_, Qwen3Model::load(dir, {options.precision}));
+  FB_ASSIGN_OR_RETURN(reranker->model_, Qwen3Model::load(dir, options.load_options()));
   const Qwen3Config& config = reranker->model_->config();
   if (config.head == Qwen3Head::kCausalLm) {
     auto yes = reranker->tokenizer_->token_to_id("yes");

@@ -10,7 +10,12 @@ Qwen3RunOptions run_options(const ServedModelOptions& options) {
   Qwen3RunOptions run;
   run.precision = options.bf16 ? ops::MatmulPrecision::kBF16 : ops::MatmulPrecision::kF32;
   run.max_batch_tokens = options.max_batch_tokens;
+  run.cuda_device = options.cuda_device;
   return run;
+}
+
+std::string device_name(const Qwen3Model& model) {
+  return model.on_cuda() ? "cuda:" + std::to_string(model.cuda_device()) : "cpu";
 }
 
 std::optional<std::string> to_string_opt(const std::optional<std::string_view>& s) {
@@ -34,6 +39,9 @@ class Qwen3EmbeddingModel final : public ServedModel {
   }
   Status run(std::span<const SequenceJob> jobs) const override { return embedder_->run(jobs); }
   size_t memory_bytes() const override { return embedder_->model().memory_bytes(); }
+  std::string device() const override { return device_name(embedder_->model()); }
+  size_t workspace_bytes() const override { return embedder_->model().workspace_bytes(); }
+  bool healthy() const override { return embedder_->model().healthy(); }
 
  private:
   std::unique_ptr<Qwen3Embedder> embedder_;
@@ -55,6 +63,9 @@ class Qwen3RerankingModel final : public ServedModel {
   }
   Status run(std::span<const SequenceJob> jobs) const override { return reranker_->run(jobs); }
   size_t memory_bytes() const override { return reranker_->model().memory_bytes(); }
+  std::string device() const override { return device_name(reranker_->model()); }
+  size_t workspace_bytes() const override { return reranker_->model().workspace_bytes(); }
+  bool healthy() const override { return reranker_->model().healthy(); }
 
  private:
   std::unique_ptr<Qwen3Reranker> reranker_;

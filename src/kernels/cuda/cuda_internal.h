@@ -1,0 +1,60 @@
+// Internals of the CUDA backend shared by its .cc and .cu files: the Context layout and the
+// CUDA error checks. Only kernels/cuda includes this (it pulls in the CUDA headers).
+#pragma once
+
+#include <cublasLt.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+#include "base/status.h"
+#include "kernels/cuda/cuda_backend.h"
+
+namespace fourbrain::kernels::cuda {
+
+// The algorithm cuBLASLt picked for one GEMM shape, with its layouts.
+struct GemmPlan {
+  cublasLtMatmulDesc_t op = nullptr;
+  cublasLtMatrixLayout_t a = nullptr, b = nullptr, d = nullptr;
+  cublasLtMatmulAlgo_t algo{};
+};
+void destroy_plan(GemmPlan& plan);
+// (n, out_features, k, y dtype, has bias)
+using GemmKey = std::tuple<int64_t, int64_t, int64_t, int, bool>;
+
+class Context {
+ public:
+  int device = 0;
+  cudaStream_t stream = nullptr;
+  cublasLtHandle_t lt = nullptr;
+  void* gemm_workspace = nullptr;
+  size_t gemm_workspace_bytes = 0;
+  int sm_count = 0;
+  std::map<GemmKey, GemmPlan> gemm_plans;  // used by the context's one thread only
+};
+
+Status cuda_status(cudaError_t err, const char* what);
+Status cublas_status(cublasStatus_t st, const char* what);
+
+}  // namespace fourbrain::kernels::cuda
+
+// Returns Internal "<what>: <CUDA error text>" from the enclosing function on failure.
+#define FB_CUDA_RETURN(call)                                                      \
+  do {                                                                            \
+    cudaError_t fb_cuda_err_ = (call);                                            \
+    if (fb_cuda_err_ != cudaSuccess) return ::fourbrain::kernels::cuda::cuda_status(fb_cuda_err_, #call); \
+  } while (0)
+
+#define FB_CUBLAS_RETURN(call)                                                    \
+  do {                                                                            \
+    cublasStatus_t fb_cublas_st_ = (call);                                        \
+    if (fb_cublas_st_ != CUBLAS_STATUS_SUCCESS)                                   \
+      return ::fourbrain::kernels::cuda::cublas_status(fb_cublas_st_, #call);     \
+  } while (0)
+
+// After a kernel launch: a bad configuration is reported at once.
+#define FB_CUDA_LAUNCHED(name) FB_CUDA_RETURN(cudaGetLastError())

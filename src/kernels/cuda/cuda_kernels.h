@@ -1,0 +1,84 @@
+// The CUDA kernels behind ops/ for the Qwen3 decoder, as host-callable launchers: raw device
+// pointers, sizes and the Context whose stream runs them. Plain C++ (no CUDA headers).
+//
+// Launchers validate nothing that ops/ already validated (shapes, dtypes); index values
+// (token ids, positions, cu_seqlens, rows) are read on the device only and must be valid.
+// They return launch errors at once; faults during execution surface at synchronize().
+// Activations are row-major; `DType` arguments pick f32 or bf16 storage.
+#pragma once
+
+#include <cstdint>
+
+#include "base/status.h"
+#include "core/dtype.h"
+#include "kernels/cuda/cuda_backend.h"
+
+namespace fourbrain::kernels::cuda {
+
+// out f32 [n, hidden] = rows of table (f32/bf16/f16 [vocab, hidden]) at ids.
+Status embedding_lookup(Context& ctx, const void* table, DType table_dtype, int64_t hidden,
+                        const int32_t* ids, int64_t n, float* out);
+
+// out (f32/bf16) [n, h] = x * rsqrt(mean(x²) + eps) * weight, in f32. out may alias x (f32).
+Status rms_norm(Context& ctx, const float* x, const float* weight, float eps, int64_t n,
+                int64_t h, void* out, DType out_dtype);
+
+// residual += x; out = rms_norm(residual) * weight. One pass over the rows.
+Status add_rms_norm(Context& ctx, float* residual, const float* x, const float* weight,
+                    float eps, int64_t n, int64_t h, void* out, DType out_dtype);
+
+// In place on qkv (f32/bf16 [n, (n_heads + 2*n_kv_heads) * head_dim]): per-head RMSNorm of
+// the q and k heads, then half-split RoPE at `positions` (i32 [n]); v untouched.
+struct QkNormRopeArgs {
+  void* qkv = nullptr;
+  DType dtype = DType::kF32;
+  int64_t n_tokens = 0;
+  int n_heads = 0, n_kv_heads = 0, head_dim = 0;
+  const float* q_norm = nullptr;  // f32 [head_dim]
+  const float* k_norm = nullptr;  // f32 [head_dim]
+  float eps = 1e-6f;
+  const int32_t* positions = nullptr;
+  float theta = 10000.0f;
+};
+Status qk_norm_rope(Context& ctx, const QkNormRopeArgs& args);
+
+// Ragged grouped-query flash attention over packed sequences (no padding): bf16 tensor-core
+// products, f32 online softmax. head_dim must be 128 (Unsupported otherwise).
+struct AttentionArgs {
+  const void* qkv = nullptr;  // f32/bf16 [n, (n_heads + 2*n_kv_heads) * head_dim]
+  DType qkv_dtype = DType::kBF16;
+  const int32_t* cu_seqlens = nullptr;  // i32 [n_seqs + 1], on the device
+  int n_seqs = 0;
+  int max_seqlen = 0;
+  int n_heads = 0, n_kv_heads = 0, head_dim = 0;
+  bool causal = true;
+  float scale = 1.0f;
+  void* out = nullptr;  // f32/bf16 [n, n_heads * head_dim]
+  DType out_dtype = DType::kBF16;
+};
+Status attention(Context& ctx, const AttentionArgs& args);
+
+// out (f32/bf16) [n, inter] = silu(gate) * up, from gate_up (f32/bf16) [n, 2*inter].
+Status silu_mul(Context& ctx, const void* gate_up, DType in_dtype, int64_t n, int64_t inter,
+                void* out, DType out_dtype);
+
+// out [m, row_bytes] = rows of x at `rows` (i32 [m]).
+Status gather_rows(Context& ctx, const void* x, size_t row_bytes, const int32_t* rows,
+                   int64_t m, void* out);
+
+// y (f32/bf16) [n, out_features] = x (bf16 [n, k]) · wᵀ (w bf16 [out_features, k])
+// (+ bias f32 [out_features], fused into the GEMM's epilogue), through cuBLASLt with f32
+// accumulation. With `accumulate` the product is added to y (beta = 1: a residual add in
+// the GEMM's own write). Algorithms are chosen once per shape and cached in the context.
+struct GemmArgs {
+  const uint16_t* x = nullptr;
+  const uint16_t* w = nullptr;
+  const float* bias = nullptr;  // null: none
+  int64_t n = 0, out_features = 0, k = 0;
+  void* y = nullptr;
+  DType y_dtype = DType::kF32;
+  bool accumulate = false;
+};
+Status gemm_bf16(Context& ctx, const GemmArgs& args);
+
+}  // namespace fourbrain::kernels::cuda

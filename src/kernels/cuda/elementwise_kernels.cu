@@ -1,0 +1,102 @@
+// embedding_lookup, silu_mul and gather_rows: memory-bound, one thread per element (or per
+// 16-byte chunk for the row copies).
+#include "kernels/cuda/cuda_internal.h"
+#include "kernels/cuda/cuda_kernels.h"
+#include "kernels/cuda/cuda_util.cuh"
+
+namespace fourbrain::kernels::cuda {
+namespace {
+
+constexpr int kThreads = 256;
+
+template <typename T>
+__global__ void embedding_kernel(const T* table, int64_t hidden, const int32_t* ids,
+                                 int64_t total, float* out) {
+  const int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
+  if (i >= total) return;
+  const int64_t row = i / hidden, col = i - row * hidden;
+  out[i] = load_f32(table + ids[row] * hidden + col);
+}
+
+template <typename In, typename Out>
+__global__ void silu_mul_kernel(const In* gate_up, int64_t inter, int64_t total, Out* out) {
+  const int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
+  if (i >= total) return;
+  const int64_t row = i / inter, col = i - row * inter;
+  const In* g = gate_up + row * 2 * inter;
+  const float gate = load_f32(g + col), up = load_f32(g + inter + col);
+  // silu(g) = g * sigmoid(g), in f32 as torch computes it.
+  store_f32(out + i, gate / (1.0f + expf(-gate)) * up);
+}
+
+// Rows whose size is a multiple of 16 bytes move as uint4; others byte by byte.
+template <typename Chunk>
+__global__ void gather_kernel(const Chunk* x, int64_t chunks_per_row, const int32_t* rows,
+                              int64_t total, Chunk* out) {
+  const int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
+  if (i >= total) return;
+  const int64_t r = i / chunks_per_row, c = i - r * chunks_per_row;
+  out[i] = x[rows[r] * chunks_per_row + c];
+}
+
+template <typename In, typename Out>
+Status launch_silu(Context& ctx, const void* gate_up, int64_t n, int64_t inter, void* out) {
+  const int64_t total = n * inter;
+  silu_mul_kernel<In, Out><<<blocks_for(total, kThreads), kThreads, 0, ctx.stream>>>(
+      static_cast<const In*>(gate_up), inter, total, static_cast<Out*>(out));
+  FB_CUDA_LAUNCHED("silu_mul");
+  return Status::ok();
+}
+
+}  // namespace
+
+Status embedding_lookup(Context& ctx, const void* table, DType table_dtype, int64_t hidden,
+                        const int32_t* ids, int64_t n, float* out) {
+  const int64_t total = n * hidden;
+  if (total == 0) return Status::ok();
+  const unsigned blocks = blocks_for(total, kThreads);
+  if (table_dtype == DType::kBF16) {
+    embedding_kernel<<<blocks, kThreads, 0, ctx.stream>>>(
+        static_cast<const __nv_bfloat16*>(table), hidden, ids, total, out);
+  } else if (table_dtype == DType::kF32) {
+    embedding_kernel<<<blocks, kThreads, 0, ctx.stream>>>(static_cast<const float*>(table),
+                                                          hidden, ids, total, out);
+  } else if (table_dtype == DType::kF16) {
+    embedding_kernel<<<blocks, kThreads, 0, ctx.stream>>>(static_cast<const __half*>(table),
+                                                          hidden, ids, total, out);
+  } else {
+    return unsupported("embedding_lookup on CUDA: table must be bf16, f16 or f32");
+  }
+  FB_CUDA_LAUNCHED("embedding_lookup");
+  return Status::ok();
+}
+
+Status silu_mul(Context& ctx, const void* gate_up, DType in_dtype, int64_t n, int64_t inter,
+                void* out, DType out_dtype) {
+  if (n * inter == 0) return Status::ok();
+  const bool in_bf16 = in_dtype == DType::kBF16, out_bf16 = out_dtype == DType::kBF16;
+  if (in_bf16 && out_bf16) return launch_silu<__nv_bfloat16, __nv_bfloat16>(ctx, gate_up, n, inter, out);
+  if (in_bf16) return launch_silu<__nv_bfloat16, float>(ctx, gate_up, n, inter, out);
+  if (out_bf16) return launch_silu<float, __nv_bfloat16>(ctx, gate_up, n, inter, out);
+  return launch_silu<float, float>(ctx, gate_up, n, inter, out);
+}
+
+Status gather_rows(Context& ctx, const void* x, size_t row_bytes, const int32_t* rows,
+                   int64_t m, void* out) {
+  if (m == 0 || row_bytes == 0) return Status::ok();
+  const bool aligned = row_bytes % 16 == 0 && reinterpret_cast<uintptr_t>(x) % 16 == 0 &&
+                       reinterpret_cast<uintptr_t>(out) % 16 == 0;
+  if (aligned) {
+    const int64_t chunks = static_cast<int64_t>(row_bytes / 16), total = m * chunks;
+    gather_kernel<<<blocks_for(total, kThreads), kThreads, 0, ctx.stream>>>(
+        static_cast<const uint4*>(x), chunks, rows, total, static_cast<uint4*>(out));
+  } else {
+    const int64_t chunks = static_cast<int64_t>(row_bytes), total = m * chunks;
+    gather_kernel<<<blocks_for(total, kThreads), kThreads, 0, ctx.stream>>>(
+        static_cast<const uint8_t*>(x), chunks, rows, total, static_cast<uint8_t*>(out));
+  }
+  FB_CUDA_LAUNCHED("gather_rows");
+  return Status::ok();
+}
+
+}  // namespace fourbrain::kernels::cuda

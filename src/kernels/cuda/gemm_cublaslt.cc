@@ -1,0 +1,86 @@
+// gemm_bf16 through cuBLASLt: y = x · wᵀ (+ bias) with row-major x, w and y.
+//
+// cuBLASLt is column-major, so the row-major product y[n, o] = x[n, k] · w[o, k]ᵀ is computed
+// as its transpose yᵀ[o, n] = w · xᵀ: A = w read transposed ("TN", the layout cuBLASLt is
+// fastest at), B = x. The bias is the BIAS epilogue, added in the GEMM's own write.
+#include "kernels/cuda/cuda_internal.h"
+#include "kernels/cuda/cuda_kernels.h"
+
+namespace fourbrain::kernels::cuda {
+namespace {
+
+constexpr size_t kMaxCachedPlans = 2048;
+
+Result<GemmPlan> make_plan(Context& ctx, const GemmArgs& a) {
+  GemmPlan plan;
+  const cudaDataType_t y_type = a.y_dtype == DType::kBF16 ? CUDA_R_16BF : CUDA_R_32F;
+  FB_CUBLAS_RETURN(cublasLtMatmulDescCreate(&plan.op, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+  const cublasOperation_t trans = CUBLAS_OP_T, no_trans = CUBLAS_OP_N;
+  FB_CUBLAS_RETURN(cublasLtMatmulDescSetAttribute(plan.op, CUBLASLT_MATMUL_DESC_TRANSA, &trans,
+                                                  sizeof(trans)));
+  FB_CUBLAS_RETURN(cublasLtMatmulDescSetAttribute(plan.op, CUBLASLT_MATMUL_DESC_TRANSB,
+                                                  &no_trans, sizeof(no_trans)));
+  if (a.bias != nullptr) {
+    const cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_BIAS;
+    FB_CUBLAS_RETURN(cublasLtMatmulDescSetAttribute(plan.op, CUBLASLT_MATMUL_DESC_EPILOGUE,
+                                                    &epilogue, sizeof(epilogue)));
+    const cudaDataType_t bias_type = CUDA_R_32F;
+    FB_CUBLAS_RETURN(cublasLtMatmulDescSetAttribute(
+        plan.op, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &bias_type, sizeof(bias_type)));
+  }
+  // Column-major views: A = w as [k, o] (transposed by the op), B = x as [k, n], D = y as [o, n].
+  FB_CUBLAS_RETURN(cublasLtMatrixLayoutCreate(&plan.a, CUDA_R_16BF, a.k, a.out_features, a.k));
+  FB_CUBLAS_RETURN(cublasLtMatrixLayoutCreate(&plan.b, CUDA_R_16BF, a.k, a.n, a.k));
+  FB_CUBLAS_RETURN(
+      cublasLtMatrixLayoutCreate(&plan.d, y_type, a.out_features, a.n, a.out_features));
+
+  cublasLtMatmulPreference_t pref = nullptr;
+  FB_CUBLAS_RETURN(cublasLtMatmulPreferenceCreate(&pref));
+  size_t ws = ctx.gemm_workspace_bytes;
+  cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws,
+                                       sizeof(ws));
+  cublasLtMatmulHeuristicResult_t result{};
+  int found = 0;
+  cublasStatus_t st = cublasLtMatmulAlgoGetHeuristic(ctx.lt, plan.op, plan.a, plan.b, plan.d,
+                                                     plan.d, pref, 1, &result, &found);
+  cublasLtMatmulPreferenceDestroy(pref);
+  if (st != CUBLAS_STATUS_SUCCESS || found == 0) {
+    destroy_plan(plan);
+    return internal_error("cuBLASLt has no algorithm for a bf16 GEMM of n " +
+                          std::to_string(a.n) + ", out " + std::to_string(a.out_features) +
+                          ", k " + std::to_string(a.k));
+  }
+  plan.algo = result.algo;
+  return plan;
+}
+
+void clear_plans(Context& ctx) {
+  for (auto& [key, plan] : ctx.gemm_plans) destroy_plan(plan);
+  ctx.gemm_plans.clear();
+}
+
+}  // namespace
+
+Status gemm_bf16(Context& ctx, const GemmArgs& a) {
+  if (a.n == 0) return Status::ok();
+  const GemmKey key{a.n, a.out_features, a.k, static_cast<int>(a.y_dtype), a.bias != nullptr};
+  auto it = ctx.gemm_plans.find(key);
+  if (it == ctx.gemm_plans.end()) {
+    // Batch sizes vary per request: bound the cache rather than let it grow for ever.
+    if (ctx.gemm_plans.size() >= kMaxCachedPlans) clear_plans(ctx);
+    FB_ASSIGN_OR_RETURN(GemmPlan plan, make_plan(ctx, a));
+    it = ctx.gemm_plans.emplace(key, plan).first;
+  }
+  GemmPlan& plan = it->second;
+  if (a.bias != nullptr) {
+    FB_CUBLAS_RETURN(cublasLtMatmulDescSetAttribute(plan.op, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                                                    &a.bias, sizeof(a.bias)));
+  }
+  const float alpha = 1.0f, beta = a.accumulate ? 1.0f : 0.0f;
+  FB_CUBLAS_RETURN(cublasLtMatmul(ctx.lt, plan.op, &alpha, a.w, plan.a, a.x, plan.b, &beta, a.y,
+                                  plan.d, a.y, plan.d, &plan.algo, ctx.gemm_workspace,
+                                  ctx.gemm_workspace_bytes, ctx.stream));
+  return Status::ok();
+}
+
+}  // namespace fourbrain::kernels::cuda

@@ -1,0 +1,37 @@
+// ops::LinearWeight for the CUDA backend (internal to ops/): a bf16 copy of the weight and
+// an f32 bias in device memory from the model's device allocator. Immutable once made.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "core/tensor.h"
+#include "ops/ops.h"
+
+namespace fourbrain::ops::detail {
+
+// linear()'s checks of x, y and the weight's shape (InvalidArgument naming them).
+Status check_linear_shapes(const Tensor& x, const LinearWeight& weight, const Tensor& y);
+
+class CudaLinearWeight final : public LinearWeight {
+ public:
+  // `weight` is a host bf16/f16/f32 [out, in]; `bias_f32` (null: none) has `out` floats.
+  static Result<std::shared_ptr<const LinearWeight>> create(const Tensor& weight,
+                                                            const std::vector<float>* bias_f32,
+                                                            Allocator& device_memory);
+  int64_t out_features() const override { return weight_.dim(0); }
+  int64_t in_features() const override { return weight_.dim(1); }
+  MatmulPrecision precision() const override { return MatmulPrecision::kBF16; }
+  bool has_bias() const override { return bias_.defined() && bias_.numel() > 0; }
+  size_t nbytes() const override { return weight_.nbytes() + (has_bias() ? bias_.nbytes() : 0); }
+
+  // y (f32/bf16) = x (bf16) · Wᵀ (+ bias), or y (f32) += that with `accumulate`; shapes
+  // checked by ops::linear.
+  Status multiply(const Tensor& x, Tensor& y, bool accumulate = false) const;
+
+ private:
+  Tensor weight_;  // bf16 [out, in], device
+  Tensor bias_;    // f32 [out], device (empty: none)
+};
+
+}  // namespace fourbrain::ops::detail
