@@ -4,10 +4,12 @@
 //
 // Workload JSON: {"workloads": [{"name": "64x512", "sequences": [[id, ...], ...]}, ...]}.
 // Output JSON: {"device", "model_bytes", "workspace_bytes", "results": [{"name", "n_seqs",
-// "n_tokens", "ms": [...], "ms_median", "ms_min"}]}.
+// "n_tokens", "ms": [...], "ms_median", "ms_min"}]}. --outputs FILE also writes the outputs
+// ({"<workload>": [[floats], ...]}) for a fidelity check against the reference.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <vector>
 
@@ -25,6 +27,7 @@ struct BenchFlags {
   std::string workload_file;
   int warmup = 2;
   int iters = 5;
+  std::string outputs_file;  // where to write every output (for fidelity checks)
 };
 
 struct Workload {
@@ -71,7 +74,8 @@ Status run_bench(const BenchFlags& f) {
   FB_ASSIGN_OR_RETURN(std::vector<Workload> workloads, read_workloads(f.workload_file));
   FB_ASSIGN_OR_RETURN(auto model, load_for_cli(*task, f.model, 1 << 20));
   FB_ASSIGN_OR_RETURN(const int64_t width, model->output_size(0));
-  formats::JsonWriter w;
+  formats::JsonWriter w, outputs_json;
+  outputs_json.begin_object();
   w.begin_object().key("device").value(model->device());
   // Bytes on the model's device: everything it holds, and of that the activation arenas.
   w.key("model_bytes").value(static_cast<int64_t>(model->memory_bytes() - model->workspace_bytes()));
@@ -100,7 +104,20 @@ Status run_bench(const BenchFlags& f) {
     for (double v : ms) w.value(v);
     w.end_array().key("ms_median").value(sorted[sorted.size() / 2]);
     w.key("ms_min").value(sorted.front());
-    w.key("first_output").value(static_cast<double>(outputs[0])).end_object();
+    w.end_object();
+    outputs_json.key(workload.name).begin_array();
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      outputs_json.begin_array();
+      for (int64_t d = 0; d < width; ++d) outputs_json.value(outputs[i * width + d]);
+      outputs_json.end_array();
+    }
+    outputs_json.end_array();
+  }
+  if (!f.outputs_file.empty()) {
+    outputs_json.end_object();
+    std::ofstream out(f.outputs_file);
+    out << outputs_json.str();
+    if (!out) return internal_error("cannot write " + f.outputs_file);
   }
   // After the runs: instances made for them are counted too.
   w.end_array().key("model_bytes_after").value(static_cast<int64_t>(model->memory_bytes()));
@@ -120,6 +137,8 @@ Command add_bench_command(CLI::App& app) {
   cmd->add_option("--workload", flags->workload_file, "workload JSON")->required();
   cmd->add_option("--warmup", flags->warmup, "untimed runs first")->check(CLI::NonNegativeNumber);
   cmd->add_option("--iters", flags->iters, "timed runs")->check(CLI::PositiveNumber);
+  cmd->add_option("--outputs", flags->outputs_file,
+                  "write every workload's outputs (embeddings or scores) here as JSON");
   return [flags] { return run_bench(*flags); };
 }
 

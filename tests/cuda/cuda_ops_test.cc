@@ -1,5 +1,6 @@
 // Every CUDA op against the CPU backend (or, for bf16 GEMMs and very long attention, a plain
 // double-precision reference), on the same inputs, with guard bytes around the outputs.
+#include <chrono>
 #include <cmath>
 
 #include "cuda_test_util.h"
@@ -193,9 +194,7 @@ TEST_F(CudaOpsTest, SiluMulEmbeddingGatherMatchCpu) {
 }
 
 TEST_F(CudaOpsTest, Bf16LinearMatchesDoubleReference) {
-  // cuBLASLt offered no algorithm for out 96 with n 1 (seen on H100, CUDA 13.0); the
-  // models' widths are multiples of 64.
-  const int64_t out_f = 128, k = 192;
+  const int64_t out_f = 96, k = 200;
   Tensor w = random_host(DType::kBF16, {out_f, k}, 11);
   Tensor bias = random_host(DType::kF32, {out_f}, 12);
   for (bool with_bias : {false, true}) {
@@ -236,6 +235,41 @@ TEST_F(CudaOpsTest, MixedDevicesAndMissingContextAreErrors) {
   Tensor gw = to_gpu(w), gout = to_gpu(out);
   auto no_ctx = ops::rms_norm(gx, gw, 1e-6f, gout);
   EXPECT_EQ(no_ctx.code(), StatusCode::kUnsupported) << no_ctx.to_string();
+}
+
+}  // namespace
+}  // namespace fourbrain
+
+namespace fourbrain {
+namespace {
+
+// Not a test: the attention kernel's throughput on the benchmark's shapes, printed for
+// docs/BENCHMARKS.md. Run with --gtest_also_run_disabled_tests --gtest_filter=*Throughput*.
+TEST_F(CudaOpsTest, DISABLED_AttentionThroughput) {
+  struct Shape {
+    const char* name;
+    int n_heads, n_kv, n_seqs, len;
+  };
+  for (const Shape& s : {Shape{"0.6B 64x512", 16, 8, 64, 512}, Shape{"8B 64x512", 32, 8, 64, 512},
+                         Shape{"8B 4x4096", 32, 8, 4, 4096}}) {
+    AttentionCase c = make_case(std::vector<int>(s.n_seqs, s.len), s.n_heads, s.n_kv, 21);
+    Tensor gq = to_gpu(testing::to_bf16(c.qkv)), gcu = to_gpu(c.cu);
+    Tensor out = Tensor::empty(DType::kBF16, {c.qkv.dim(0), s.n_heads * 128}, *mem_).value();
+    auto run = [&] {
+      ASSERT_TRUE(ops::attention(gq, gcu, c.max_len, s.n_heads, s.n_kv, 128, true, out).is_ok());
+    };
+    run();
+    ASSERT_TRUE(kernels::cuda::synchronize(*ctx_).is_ok());
+    const int iters = 20;
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < iters; ++i) run();
+    ASSERT_TRUE(kernels::cuda::synchronize(*ctx_).is_ok());
+    const double s_per = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / iters;
+    // Causal: half of the 4 * len² * head_dim FLOPs per head and sequence.
+    const double flops = 2.0 * s.n_seqs * s.n_heads * double(s.len) * s.len * 128;
+    std::printf("[ measured ] attention %s: %.3f ms, %.1f TFLOP/s\n", s.name, s_per * 1e3,
+                flops / s_per / 1e12);
+  }
 }
 
 }  // namespace

@@ -341,6 +341,10 @@ def hf_rerank_batch(model, device, seqs_cpu):
     return torch.nn.functional.log_softmax(pair, dim=1)[:, 1].exp().float().cpu()
 
 
+# Shapes whose fourbrain outputs are checked against HF in float32 (fits in memory fast).
+FIDELITY_SHAPES = ("0.6b", "rerank-0.6b")
+
+
 def run_hf(env, name, shape, path, workloads, iters):
     from transformers import AutoModel, AutoModelForCausalLM
     cls = AutoModelForCausalLM if shape["rerank"] else AutoModel
@@ -526,11 +530,52 @@ def parse_json_stdout(stdout):
     return None
 
 
+def outputs_path(ckpt):
+    return ckpt.rstrip("/") + "-fourbrain-outputs.json"
+
+
+def run_fidelity(env, name, shape, path, workloads):
+    """fourbrain's outputs for the first workload against HF transformers in float32 (the
+    reference) and, for scale, HF's own bf16 run against the same reference."""
+    from transformers import AutoModel, AutoModelForCausalLM
+    with open(outputs_path(path)) as f:
+        ours_all = json.load(f)
+    wname = next(iter(workloads))
+    seqs_cpu = [torch.tensor(s, dtype=torch.long) for s in workloads[wname]]
+    cls = AutoModelForCausalLM if shape["rerank"] else AutoModel
+    step = hf_rerank_batch if shape["rerank"] else hf_embed_batch
+    results = {}
+    for dtype in (torch.float32, torch.bfloat16):
+        model = cls.from_pretrained(path, attn_implementation="sdpa", **dtype_kwarg(dtype))
+        model = model.to(env.device).eval()
+        with torch.inference_mode():
+            results[dtype] = torch.cat([step(model, env.device, seqs_cpu[i:i + 16])
+                                        for i in range(0, len(seqs_cpu), 16)]).double()
+        del model
+        env.free()
+    ref, hf_bf16 = results[torch.float32], results[torch.bfloat16]
+    ours = torch.tensor(ours_all[wname], dtype=torch.float64)
+    if shape["rerank"]:
+        ours = ours.reshape(-1)
+        out = {"workload": wname, "metric": "max |score - reference|",
+               "fourbrain_bf16": float((ours - ref).abs().max()),
+               "transformers_bf16": float((hf_bf16 - ref).abs().max())}
+    else:
+        cos = lambda a: F.cosine_similarity(a, ref, dim=1)  # noqa: E731
+        out = {"workload": wname, "metric": "min cosine to the reference",
+               "fourbrain_bf16": float(cos(ours).min()),
+               "transformers_bf16": float(cos(hf_bf16).min())}
+    log(f"[{name}] fidelity vs transformers f32 ({out['metric']}, {wname}): fourbrain bf16 "
+        f"{out['fourbrain_bf16']:.6f}, transformers bf16 {out['transformers_bf16']:.6f}")
+    return out
+
+
 def run_fourbrain(env, name, shape, binary, path, workload_path, iters, timeout_s):
     task = "reranking" if shape["rerank"] else "embedding"
     cmd = [binary, "bench", "--model", path, "--task", task, "--device", env.fb_device,
            "--precision", env.fb_precision, "--workload", workload_path, "--warmup", "2",
-           "--iters", str(iters), "--max-batch-tokens", str(MAX_BATCH_TOKENS)]
+           "--iters", str(iters), "--max-batch-tokens", str(MAX_BATCH_TOKENS),
+           "--outputs", outputs_path(path)]
     log(f"[{name}] fourbrain: {' '.join(cmd)}")
     result = {"cmd": cmd}
     sampler = None
@@ -782,6 +827,15 @@ def main():
             env.free()
             write_report(report, args.out)
 
+        if env.cuda and name in FIDELITY_SHAPES and "output" in sh["fourbrain"]:  # step 7
+            try:
+                sh["fidelity"] = run_fidelity(env, name, shape, path, workloads)
+            except Exception as exc:
+                sh["fidelity"] = {"error": short_error(exc)}
+                log(f"[{name}] fidelity FAILED: {sh['fidelity']['error'][:300]}")
+            env.free()
+            write_report(report, args.out)
+
         if not args.skip_st and name in ST_WORKLOAD:  # step 5
             wname = ST_WORKLOAD[name]
             try:
@@ -793,7 +847,7 @@ def main():
             env.free()
             write_report(report, args.out)
 
-    report["summary"] = summarize(report)  # step 8 (step 7, the cross-check, has no data)
+    report["summary"] = summarize(report)  # step 8
     report["headline"] = headline(report)
     report["summary_markdown"] = markdown(report)
     report["meta"]["total_s"] = time.perf_counter() - T0

@@ -3,7 +3,8 @@
 # the Debian libraries they need come prepared by tools/gpu/pack_for_gpu.sh in .dev/.
 #   tools/gpu/run_gpu_checks.sh tests       cuda_test, then compute-sanitizer memcheck and
 #                                           racecheck on the kernels' tests
-#   tools/gpu/run_gpu_checks.sh bench SHAPES [ITERS]   tools/bench/bench_qwen3_gpu.py
+#   tools/gpu/run_gpu_checks.sh bench SHAPES [ITERS [BINARY [ARGS]]]   the GPU benchmark
+#                                           (tools/bench/bench_qwen3_gpu.py)
 # Logs and results go to $OUT (or /tmp/fourbrain-gpu).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,7 +19,7 @@ case "$1" in
   tests)
     tools/qwen3/prepare_testdata.sh /tmp/fb-testdata /tmp/fb-tok > /dev/null
     export FOURBRAIN_TESTDATA=/tmp/fb-testdata
-    .dev/cuda_test 2>&1 | tee "$out/cuda_test.log" | grep -E "measured|OK|FAILED|PASSED|Failure|error|Expected|Which|actual" | head -80
+    .dev/cuda_test --gtest_also_run_disabled_tests 2>&1 | tee "$out/cuda_test.log" | grep -E "measured|OK|FAILED|PASSED|Failure|error|Expected|Which|actual" | head -80
     filter='CudaOpsTest.*:-CudaOpsTest.AttentionOnA32kSequence'
     compute-sanitizer --tool memcheck --error-exitcode 3 .dev/cuda_test --gtest_filter="$filter" \
       > "$out/memcheck.log" 2>&1
@@ -29,8 +30,10 @@ case "$1" in
     echo "racecheck rc=$? $(grep -E 'RACECHECK SUMMARY|ERROR SUMMARY' "$out/racecheck.log" | tail -1)"
     ;;
   bench)
-    PYTHONUNBUFFERED=1 python3 tools/bench/bench_qwen3_gpu.py --fourbrain .dev/fourbrain \
+    binary=${4:-.dev/fourbrain}
+    PYTHONUNBUFFERED=1 python3 tools/bench/bench_qwen3_gpu.py --fourbrain "$binary" \
       --tokenizer-dir /tmp/fb-tok/qwen3-embedding --workdir /tmp/fbbench \
-      --out "$out/bench-${2//,/_}.json" --shapes "$2" --iters "${3:-5}"
+      --out "$out/bench-${2//,/_}-$(basename "$binary").json" --shapes "$2" --iters "${3:-5}" \
+      "${@:5}"
     ;;
 esac

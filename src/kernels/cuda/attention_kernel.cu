@@ -1,10 +1,13 @@
 // Ragged causal grouped-query flash attention (FlashAttention-2 scheme) for head_dim 128.
+// K/V tiles are double-buffered in shared memory (cp.async) and read with ldmatrix.
 //
 // One block of 4 warps takes 64 query rows of one head of one sequence (each warp 16 rows)
 // and walks the sequence's keys in tiles of 64: S = Q·Kᵀ and O += P·V on bf16 tensor cores
 // (mma.sync m16n8k16, f32 accumulators), with the running max and sum of the softmax kept in
 // f32 registers. Sequences are packed without padding (cu_seqlens), so a sequence never sees
 // another's keys; blocks past a sequence's end exit at once.
+#include <atomic>
+
 #include "kernels/cuda/cuda_internal.h"
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/cuda_util.cuh"
@@ -57,6 +60,22 @@ __device__ __forceinline__ void mma_bf16(float (&c)[4], const uint32_t (&a)[4], 
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
+// Four 8x8 bf16 matrices from shared memory; lane L gives the row address of matrix L / 8.
+// Plain: each thread gets (row T/4, cols 2(T%4), +1) of each matrix, the B-fragment layout
+// for rows = n. Transposed: (rows 2(T%4), +1, col T/4), the B layout for rows = k.
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const __nv_bfloat16* row) {
+  const auto addr = static_cast<uint32_t>(__cvta_generic_to_shared(row));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const __nv_bfloat16* row) {
+  const auto addr = static_cast<uint32_t>(__cvta_generic_to_shared(row));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+
 // Rows [0, rows) of a 64 x 128 tile from global (row stride `stride`) into smem as bf16;
 // rows past `rows` are zero.
 __device__ __forceinline__ void load_tile(const __nv_bfloat16* src, int64_t stride, int rows,
@@ -80,10 +99,40 @@ __device__ __forceinline__ void load_tile(const float* src, int64_t stride, int 
   }
 }
 
+// bf16 rows straight from global to shared memory (cp.async, 16 bytes a thread), rows past
+// `rows` zero-filled; completes at cp_async_wait().
+__device__ __forceinline__ void load_tile_async(const __nv_bfloat16* src, int64_t stride,
+                                                int rows, __nv_bfloat16 (*dst)[kPitch]) {
+  constexpr int kChunks = kHeadDim / 8;
+  for (int i = threadIdx.x; i < kTileKeys * kChunks; i += kThreads) {
+    const int r = i / kChunks, c = (i % kChunks) * 8;
+    const bool valid = r < rows;
+    const __nv_bfloat16* from = src + (valid ? r : 0) * stride + c;
+    const auto to = static_cast<uint32_t>(__cvta_generic_to_shared(&dst[r][c]));
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n"
+                 :
+                 : "r"(to), "l"(from), "r"(valid ? 16 : 0));
+  }
+}
+__device__ __forceinline__ void load_tile_async(const float* src, int64_t stride, int rows,
+                                                __nv_bfloat16 (*dst)[kPitch]) {
+  load_tile(src, stride, rows, dst);  // f32 input (tests): converted on the way, synchronously
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n"); }
+template <int kPending>
+__device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" : : "n"(kPending));
+}
+
+using TileRow = __nv_bfloat16[kPitch];
+// K and V tiles, two of each: the next pair loads while this one is used.
+constexpr size_t kSmemBytes = 4 * kTileKeys * sizeof(TileRow);
+
 template <typename In, typename Out>
 __global__ void __launch_bounds__(kThreads) flash_attention_kernel(Params p) {
-  __shared__ __align__(16) __nv_bfloat16 k_tile[kTileKeys][kPitch];
-  __shared__ __align__(16) __nv_bfloat16 v_tile[kTileKeys][kPitch];
+  extern __shared__ __align__(16) unsigned char smem[];
+  TileRow* k_tiles = reinterpret_cast<TileRow*>(smem);  // [2][kTileKeys]
+  TileRow* v_tiles = k_tiles + 2 * kTileKeys;           // [2][kTileKeys]
 
   const int seq = blockIdx.x, head = blockIdx.y;
   // The heaviest causal blocks (last rows) are scheduled first: shorter tail.
@@ -121,23 +170,41 @@ __global__ void __launch_bounds__(kThreads) flash_attention_kernel(Params p) {
   float l0 = 0.0f, l1 = 0.0f;            // this thread's share of the running sums
 
   const int key_end = p.causal ? min(len, q0 + kBlockRows) : len;
-  for (int j0 = 0; j0 < key_end; j0 += kTileKeys) {
-    __syncthreads();  // the previous tile is no longer read
-    const int rows = min(kTileKeys, len - j0);
-    load_tile(k_base + int64_t{j0} * p.row_stride, p.row_stride, rows, k_tile);
-    load_tile(v_base + int64_t{j0} * p.row_stride, p.row_stride, rows, v_tile);
-    __syncthreads();
+  const int n_tiles = (key_end + kTileKeys - 1) / kTileKeys;
+  auto issue_tile = [&](int tile) {
+    const int j0 = tile * kTileKeys, buf = tile & 1, rows = min(kTileKeys, len - j0);
+    load_tile_async(k_base + int64_t{j0} * p.row_stride, p.row_stride, rows,
+                    k_tiles + buf * kTileKeys);
+    load_tile_async(v_base + int64_t{j0} * p.row_stride, p.row_stride, rows,
+                    v_tiles + buf * kTileKeys);
+    cp_async_commit();
+  };
+  issue_tile(0);
+  for (int tile = 0; tile < n_tiles; ++tile) {
+    const int j0 = tile * kTileKeys;
+    if (tile + 1 < n_tiles) {
+      issue_tile(tile + 1);  // into the other buffer, freed at the end of the last iteration
+      cp_async_wait<1>();
+    } else {
+      cp_async_wait<0>();
+    }
+    __syncthreads();  // this tile is in shared memory for every warp
+    const TileRow* k_tile = k_tiles + (tile & 1) * kTileKeys;
+    const TileRow* v_tile = v_tiles + (tile & 1) * kTileKeys;
 
     float s[kTileKeys / 8][4];
 #pragma unroll
     for (int nt = 0; nt < kTileKeys / 8; ++nt) s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.0f;
+    // K fragments by ldmatrix: for key tile nt, four 8x8 matrices cover dims kk*16 .. +31
+    // (two k-steps): lane L addresses key nt*8 + L%8, dims + (L/8)*8.
 #pragma unroll
-    for (int kk = 0; kk < kHeadDim / 16; ++kk) {
+    for (int kk = 0; kk < kHeadDim / 16; kk += 2) {
 #pragma unroll
       for (int nt = 0; nt < kTileKeys / 8; ++nt) {
-        const __nv_bfloat16* k_row = &k_tile[nt * 8 + g][kk * 16 + 2 * t];
-        mma_bf16(s[nt], q_frag[kk], *reinterpret_cast<const uint32_t*>(k_row),
-                 *reinterpret_cast<const uint32_t*>(k_row + 8));
+        uint32_t kf[4];
+        ldmatrix_x4(kf, &k_tile[nt * 8 + (lane & 7)][kk * 16 + (lane >> 3) * 8]);
+        mma_bf16(s[nt], q_frag[kk], kf[0], kf[1]);
+        mma_bf16(s[nt], q_frag[kk + 1], kf[2], kf[3]);
       }
     }
 
@@ -195,15 +262,18 @@ __global__ void __launch_bounds__(kThreads) flash_attention_kernel(Params p) {
           pack_bf16(s[2 * ks][0], s[2 * ks][1]), pack_bf16(s[2 * ks][2], s[2 * ks][3]),
           pack_bf16(s[2 * ks + 1][0], s[2 * ks + 1][1]),
           pack_bf16(s[2 * ks + 1][2], s[2 * ks + 1][3])};
-      const int key = ks * 16 + 2 * t;
+      // V fragments by transposed ldmatrix: keys ks*16 .. +15 by dims d*8 .. +15 (two dim
+      // tiles); lane L addresses key ks*16 + L%8 + ((L/8)%2)*8, dim d*8 + (L/16)*8.
+      const int v_key = ks * 16 + (lane & 7) + ((lane >> 3) & 1) * 8;
 #pragma unroll
-      for (int d = 0; d < kHeadDim / 8; ++d) {
-        const int col = d * 8 + g;
-        const uint32_t b0 = pack_bf16(v_tile[key][col], v_tile[key + 1][col]);
-        const uint32_t b1 = pack_bf16(v_tile[key + 8][col], v_tile[key + 9][col]);
-        mma_bf16(o[d], p_frag, b0, b1);
+      for (int d = 0; d < kHeadDim / 8; d += 2) {
+        uint32_t vf[4];
+        ldmatrix_x4_trans(vf, &v_tile[v_key][d * 8 + (lane >> 4) * 8]);
+        mma_bf16(o[d], p_frag, vf[0], vf[1]);
+        mma_bf16(o[d + 1], p_frag, vf[2], vf[3]);
       }
     }
+    __syncthreads();  // every warp is done with this buffer before it is refilled
   }
 
 #pragma unroll
@@ -228,8 +298,17 @@ __global__ void __launch_bounds__(kThreads) flash_attention_kernel(Params p) {
 }
 
 template <typename In, typename Out>
-void launch(const Params& p, dim3 grid, cudaStream_t stream) {
-  flash_attention_kernel<In, Out><<<grid, kThreads, 0, stream>>>(p);
+void launch(const Params& p, dim3 grid, const Context& ctx) {
+  // More than the default 48 KB of shared memory must be asked for, once per kernel and
+  // device (a failure shows as the launch error reported next).
+  static std::atomic<uint64_t> opted_in{0};
+  const uint64_t bit = uint64_t{1} << (ctx.device % 64);
+  if ((opted_in.load() & bit) == 0) {
+    cudaFuncSetAttribute(flash_attention_kernel<In, Out>,
+                         cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes);
+    opted_in.fetch_or(bit);
+  }
+  flash_attention_kernel<In, Out><<<grid, kThreads, kSmemBytes, ctx.stream>>>(p);
 }
 
 }  // namespace
@@ -253,10 +332,10 @@ Status attention(Context& ctx, const AttentionArgs& a) {
   const dim3 grid(static_cast<unsigned>(a.n_seqs), static_cast<unsigned>(a.n_heads),
                   blocks_for(a.max_seqlen, kBlockRows));
   const bool in_bf16 = a.qkv_dtype == DType::kBF16, out_bf16 = a.out_dtype == DType::kBF16;
-  if (in_bf16 && out_bf16) launch<__nv_bfloat16, __nv_bfloat16>(p, grid, ctx.stream);
-  else if (in_bf16) launch<__nv_bfloat16, float>(p, grid, ctx.stream);
-  else if (out_bf16) launch<float, __nv_bfloat16>(p, grid, ctx.stream);
-  else launch<float, float>(p, grid, ctx.stream);
+  if (in_bf16 && out_bf16) launch<__nv_bfloat16, __nv_bfloat16>(p, grid, ctx);
+  else if (in_bf16) launch<__nv_bfloat16, float>(p, grid, ctx);
+  else if (out_bf16) launch<float, __nv_bfloat16>(p, grid, ctx);
+  else launch<float, float>(p, grid, ctx);
   FB_CUDA_LAUNCHED("attention");
   return Status::ok();
 }

@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "base/status.h"
+#include "core/dtype.h"
 #include "kernels/cuda/cuda_backend.h"
 
 namespace fourbrain::kernels::cuda {
@@ -21,7 +22,11 @@ struct GemmPlan {
   cublasLtMatmulDesc_t op = nullptr;
   cublasLtMatrixLayout_t a = nullptr, b = nullptr, d = nullptr;
   cublasLtMatmulAlgo_t algo{};
+  bool bias_in_epilogue = true;  // false: the bias is added by add_bias() after the GEMM
 };
+
+// y (f32/bf16) [n, out] += bias (f32 [out]), for GEMMs whose bias has no epilogue.
+Status add_bias(Context& ctx, const float* bias, int64_t n, int64_t out, void* y, DType y_dtype);
 void destroy_plan(GemmPlan& plan);
 // (n, out_features, k, y dtype, has bias)
 using GemmKey = std::tuple<int64_t, int64_t, int64_t, int, bool>;

@@ -39,6 +39,13 @@ __global__ void gather_kernel(const Chunk* x, int64_t chunks_per_row, const int3
   out[i] = x[rows[r] * chunks_per_row + c];
 }
 
+template <typename T>
+__global__ void add_bias_kernel(const float* bias, int64_t out, int64_t total, T* y) {
+  const int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
+  if (i >= total) return;
+  store_f32(y + i, load_f32(y + i) + bias[i % out]);
+}
+
 template <typename In, typename Out>
 Status launch_silu(Context& ctx, const void* gate_up, int64_t n, int64_t inter, void* out) {
   const int64_t total = n * inter;
@@ -79,6 +86,20 @@ Status silu_mul(Context& ctx, const void* gate_up, DType in_dtype, int64_t n, in
   if (in_bf16) return launch_silu<__nv_bfloat16, float>(ctx, gate_up, n, inter, out);
   if (out_bf16) return launch_silu<float, __nv_bfloat16>(ctx, gate_up, n, inter, out);
   return launch_silu<float, float>(ctx, gate_up, n, inter, out);
+}
+
+Status add_bias(Context& ctx, const float* bias, int64_t n, int64_t out, void* y, DType y_dtype) {
+  const int64_t total = n * out;
+  if (total == 0) return Status::ok();
+  if (y_dtype == DType::kBF16) {
+    add_bias_kernel<<<blocks_for(total, kThreads), kThreads, 0, ctx.stream>>>(
+        bias, out, total, static_cast<__nv_bfloat16*>(y));
+  } else {
+    add_bias_kernel<<<blocks_for(total, kThreads), kThreads, 0, ctx.stream>>>(
+        bias, out, total, static_cast<float*>(y));
+  }
+  FB_CUDA_LAUNCHED("add_bias");
+  return Status::ok();
 }
 
 Status gather_rows(Context& ctx, const void* x, size_t row_bytes, const int32_t* rows,

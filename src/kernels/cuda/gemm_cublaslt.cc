@@ -24,9 +24,14 @@ Result<GemmPlan> make_plan(Context& ctx, const GemmArgs& a) {
     const cublasLtEpilogue_t epilogue = CUBLASLT_EPILOGUE_BIAS;
     FB_CUBLAS_RETURN(cublasLtMatmulDescSetAttribute(plan.op, CUBLASLT_MATMUL_DESC_EPILOGUE,
                                                     &epilogue, sizeof(epilogue)));
-    const cudaDataType_t bias_type = CUDA_R_32F;
-    FB_CUBLAS_RETURN(cublasLtMatmulDescSetAttribute(
-        plan.op, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &bias_type, sizeof(bias_type)));
+    if (a.y_dtype == DType::kBF16) {  // the bias type defaults to y's; ours is f32
+      const cudaDataType_t bias_type = CUDA_R_32F;
+      FB_CUBLAS_RETURN(cublasLtMatmulDescSetAttribute(
+          plan.op, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &bias_type, sizeof(bias_type)));
+    }
+    // The heuristics look at the bias pointer (its alignment): give them the real one.
+    FB_CUBLAS_RETURN(cublasLtMatmulDescSetAttribute(plan.op, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                                                    &a.bias, sizeof(a.bias)));
   }
   // Column-major views: A = w as [k, o] (transposed by the op), B = x as [k, n], D = y as [o, n].
   FB_CUBLAS_RETURN(cublasLtMatrixLayoutCreate(&plan.a, CUDA_R_16BF, a.k, a.out_features, a.k));
@@ -48,7 +53,8 @@ Result<GemmPlan> make_plan(Context& ctx, const GemmArgs& a) {
     destroy_plan(plan);
     return internal_error("cuBLASLt has no algorithm for a bf16 GEMM of n " +
                           std::to_string(a.n) + ", out " + std::to_string(a.out_features) +
-                          ", k " + std::to_string(a.k));
+                          ", k " + std::to_string(a.k) + (a.bias ? " with bias" : "") +
+                          " (status " + std::to_string(static_cast<int>(st)) + ")");
   }
   plan.algo = result.algo;
   return plan;
@@ -61,6 +67,8 @@ void clear_plans(Context& ctx) {
 
 }  // namespace
 
+Status run_plan(Context& ctx, GemmPlan& plan, const GemmArgs& a);
+
 Status gemm_bf16(Context& ctx, const GemmArgs& a) {
   if (a.n == 0) return Status::ok();
   const GemmKey key{a.n, a.out_features, a.k, static_cast<int>(a.y_dtype), a.bias != nullptr};
@@ -68,11 +76,27 @@ Status gemm_bf16(Context& ctx, const GemmArgs& a) {
   if (it == ctx.gemm_plans.end()) {
     // Batch sizes vary per request: bound the cache rather than let it grow for ever.
     if (ctx.gemm_plans.size() >= kMaxCachedPlans) clear_plans(ctx);
-    FB_ASSIGN_OR_RETURN(GemmPlan plan, make_plan(ctx, a));
-    it = ctx.gemm_plans.emplace(key, plan).first;
+    Result<GemmPlan> plan = make_plan(ctx, a);
+    if (!plan.is_ok() && a.bias != nullptr) {
+      // Some shapes have no algorithm with the BIAS epilogue: plain GEMM, then a bias pass.
+      GemmArgs plain = a;
+      plain.bias = nullptr;
+      plan = make_plan(ctx, plain);
+      if (plan.is_ok()) plan->bias_in_epilogue = false;
+    }
+    if (!plan.is_ok()) return plan.status();
+    it = ctx.gemm_plans.emplace(key, *plan).first;
   }
   GemmPlan& plan = it->second;
-  if (a.bias != nullptr) {
+  if (a.bias != nullptr && !plan.bias_in_epilogue) {
+    FB_RETURN_IF_ERROR(run_plan(ctx, plan, a));
+    return add_bias(ctx, a.bias, a.n, a.out_features, a.y, a.y_dtype);
+  }
+  return run_plan(ctx, plan, a);
+}
+
+Status run_plan(Context& ctx, GemmPlan& plan, const GemmArgs& a) {
+  if (a.bias != nullptr && plan.bias_in_epilogue) {
     FB_CUBLAS_RETURN(cublasLtMatmulDescSetAttribute(plan.op, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
                                                     &a.bias, sizeof(a.bias)));
   }
