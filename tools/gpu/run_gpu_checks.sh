@@ -5,6 +5,8 @@
 #                                           racecheck on the kernels' tests
 #   tools/gpu/run_gpu_checks.sh bench SHAPES [ITERS [BINARY [ARGS]]]   the GPU benchmark
 #                                           (tools/bench/bench_qwen3_gpu.py)
+#   tools/gpu/run_gpu_checks.sh multigpu    one model per GPU in one server, driven at once
+#                                           (tools/gpu/multi_gpu_serve.py; two GPUs)
 # Logs and results go to $OUT (or /tmp/fourbrain-gpu).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -35,5 +37,9 @@ case "$1" in
       --tokenizer-dir /tmp/fb-tok/qwen3-embedding --workdir /tmp/fbbench \
       --out "$out/bench-${2//,/_}-$(basename "$binary").json" --shapes "$2" --iters "${3:-5}" \
       "${@:5}"
+    ;;
+  multigpu)
+    PYTHONUNBUFFERED=1 python3 tools/gpu/multi_gpu_serve.py --fourbrain .dev/fourbrain \
+      --tokenizer-dir /tmp/fb-tok/qwen3-embedding --out "$out/multigpu.json"
     ;;
 esac
