@@ -44,6 +44,7 @@ class CudaInstancePool {
   // `device_memory` (on `device`) must outlive the pool.
   static Result<std::unique_ptr<CudaInstancePool>> create(int device, Allocator& device_memory,
                                                           size_t arena_bytes);
+  // An idle instance (the one returned last), or a new one.
   Result<Lease> acquire();
   int device() const { return device_; }
   // Device bytes the contexts made so far hold outside `device_memory` (cuBLASLt

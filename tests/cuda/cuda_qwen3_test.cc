@@ -199,5 +199,20 @@ TEST_F(CudaQwen3Test, BadInputIsAnErrorAndTheModelKeepsServing) {
   EXPECT_EQ(refused.status().code(), StatusCode::kUnsupported);
 }
 
+// A device fault leaves the CUDA context unusable for the whole process, so ctest runs this
+// test in a process of its own (cuda_fault_test).
+TEST_F(CudaQwen3Test, DeviceFaultMarksTheModelUnhealthy) {
+  auto gpu = models::Qwen3Embedder::load(testing::test_data_path("qwen3-tiny-embedding"),
+                                         gpu_options());
+  ASSERT_TRUE(gpu.is_ok());
+  ASSERT_TRUE((*gpu)->embed({{"before the fault"}, std::nullopt, 0, 8192}).is_ok());
+  ASSERT_TRUE((*gpu)->model().inject_fault_for_testing().is_ok());
+  auto faulted = (*gpu)->embed({{"during the fault"}, std::nullopt, 0, 8192});
+  EXPECT_EQ(faulted.status().code(), StatusCode::kInternal) << faulted.status().to_string();
+  EXPECT_FALSE((*gpu)->model().healthy());
+  auto after = (*gpu)->embed({{"after the fault"}, std::nullopt, 0, 8192});
+  EXPECT_EQ(after.status().code(), StatusCode::kUnavailable) << after.status().to_string();
+}
+
 }  // namespace
 }  // namespace fourbrain

@@ -66,4 +66,9 @@ Result<std::unique_ptr<Allocator>> make_device_allocator(int device);
 Status copy_to_device(void* device_dst, const void* host_src, size_t bytes);
 Status copy_to_host(void* host_dst, const void* device_src, size_t bytes);
 
+// Fault injection for tests: the next kernel launched on `ctx`'s stream is replaced by one
+// that traps (as an illegal access would), which leaves the device unusable for the rest
+// of the process. Tests of fault handling run it in a process of their own.
+void inject_fault_for_testing(Context& ctx);
+
 }  // namespace fourbrain::kernels::cuda

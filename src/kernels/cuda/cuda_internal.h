@@ -40,7 +40,12 @@ class Context {
   size_t gemm_workspace_bytes = 0;
   int sm_count = 0;
   std::map<GemmKey, GemmPlan> gemm_plans;  // used by the context's one thread only
+  bool trap_next_launch = false;           // inject_fault_for_testing()
 };
+
+// Launches the trap of inject_fault_for_testing() if it is armed; true when it did (the
+// caller then skips its own kernel).
+bool launch_injected_fault(Context& ctx);
 
 Status cuda_status(cudaError_t err, const char* what);
 Status cublas_status(cublasStatus_t st, const char* what);

@@ -33,10 +33,13 @@ __global__ void rms_norm_kernel(float* residual, const float* x, const float* we
   }
 }
 
+__global__ void trap_kernel() { __trap(); }
+
 template <typename Out>
 Status launch(Context& ctx, float* residual, const float* x, const float* weight, float eps,
               int64_t n, int64_t h, void* out) {
   if (n == 0) return Status::ok();
+  if (launch_injected_fault(ctx)) return Status::ok();
   rms_norm_kernel<Out><<<static_cast<unsigned>(n), kThreads, 0, ctx.stream>>>(
       residual, x, weight, eps, h, static_cast<Out*>(out));
   FB_CUDA_LAUNCHED("rms_norm");
@@ -44,6 +47,15 @@ Status launch(Context& ctx, float* residual, const float* x, const float* weight
 }
 
 }  // namespace
+
+void inject_fault_for_testing(Context& ctx) { ctx.trap_next_launch = true; }
+
+bool launch_injected_fault(Context& ctx) {
+  if (!ctx.trap_next_launch) return false;
+  ctx.trap_next_launch = false;
+  trap_kernel<<<1, 1, 0, ctx.stream>>>();
+  return true;
+}
 
 Status rms_norm(Context& ctx, const float* x, const float* weight, float eps, int64_t n,
                 int64_t h, void* out, DType out_dtype) {

@@ -202,6 +202,14 @@ Result<Tensor> Qwen3Model::forward_last_tokens(const RaggedBatch& batch) const {
   return result;
 }
 
+Status Qwen3Model::inject_fault_for_testing() const {
+  if (!cuda_) return unsupported("fault injection needs a GPU model");
+  // The pool hands out the instance returned last: the next forward gets this one.
+  FB_ASSIGN_OR_RETURN(CudaInstancePool::Lease lease, cuda_->instances->acquire());
+  kernels::cuda::inject_fault_for_testing(lease.context());
+  return Status::ok();
+}
+
 Result<Tensor> Qwen3Model::forward_on(const RaggedBatch& batch, Allocator& scratch) const {
   const Qwen3Config& c = config_;
   const int64_t n = batch.n_tokens();

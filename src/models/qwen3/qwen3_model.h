@@ -62,6 +62,9 @@ class Qwen3Model {
   size_t workspace_bytes() const;
   // False once a CUDA fault has hit a forward pass (the device context is then unusable).
   bool healthy() const { return healthy_.load(); }
+  // Tests only (GPU): the next forward pass faults on the device (see
+  // kernels::cuda::inject_fault_for_testing).
+  Status inject_fault_for_testing() const;
   // Activation bytes a forward pass of `n_tokens` tokens (and as many sequences) needs on
   // a GPU: the arena size for max_batch_tokens.
   size_t arena_bytes(int64_t n_tokens) const;
