@@ -24,6 +24,7 @@ Result<std::unique_ptr<CudaInstancePool::Instance>> CudaInstancePool::make_insta
   FB_ASSIGN_OR_RETURN(instance->arena, ArenaAllocator::create(device_memory_, arena_bytes_));
   std::lock_guard<std::mutex> lock(mu_);
   context_bytes_ += kernels::cuda::context_bytes(*instance->context);
+  ++n_instances_;
   return instance;
 }
 
@@ -43,6 +44,50 @@ Result<CudaInstancePool::Lease> CudaInstancePool::acquire() {
 size_t CudaInstancePool::context_bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
   return context_bytes_;
+}
+
+size_t CudaInstancePool::arena_bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return n_instances_ * ArenaAllocator::footprint(arena_bytes_);
+}
+
+Result<std::unique_ptr<CudaPlacement>> CudaPlacement::create(int device) {
+  std::unique_ptr<CudaPlacement> placement(new CudaPlacement(device));
+  FB_ASSIGN_OR_RETURN(placement->memory_, kernels::cuda::make_device_allocator(device));
+  return placement;
+}
+
+Result<Tensor> CudaPlacement::upload(const Tensor& host) {
+  FB_ASSIGN_OR_RETURN(Tensor t, Tensor::empty(host.dtype(), host.shape(), *memory_));
+  FB_RETURN_IF_ERROR(kernels::cuda::copy_to_device(t.raw_data(), host.raw_data(), host.nbytes()));
+  return t;
+}
+
+Status CudaPlacement::start(size_t arena_bytes) {
+  FB_ASSIGN_OR_RETURN(instances_, CudaInstancePool::create(device_, *memory_, arena_bytes));
+  return Status::ok();
+}
+
+Result<Tensor> CudaPlacement::run(
+    const std::function<Result<Tensor>(Allocator& scratch)>& forward) {
+  if (!healthy()) return unavailable("the model's GPU context failed earlier; reload the model");
+  FB_ASSIGN_OR_RETURN(CudaInstancePool::Lease lease, instances_->acquire());
+  kernels::cuda::ContextScope scope(lease.context());
+  Result<Tensor> result = forward(lease.arena());
+  // Device faults are Internal and leave the context unusable; bad inputs are not faults.
+  if (!result.is_ok() && result.status().code() == StatusCode::kInternal) healthy_ = false;
+  return result;
+}
+
+size_t CudaPlacement::bytes() const {
+  return memory_->live_bytes() + (instances_ ? instances_->context_bytes() : 0);
+}
+
+Status CudaPlacement::inject_fault_for_testing() {
+  // The pool hands out the instance returned last: the next run gets this one.
+  FB_ASSIGN_OR_RETURN(CudaInstancePool::Lease lease, instances_->acquire());
+  kernels::cuda::inject_fault_for_testing(lease.context());
+  return Status::ok();
 }
 
 }  // namespace fourbrain::models

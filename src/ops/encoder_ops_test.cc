@@ -266,8 +266,11 @@ TEST(EncoderOps, RejectBadArguments) {
   EXPECT_EQ(pool_tokens(*x, cu_t, TokenPooling::kMean, *pooled_wrong).code(),
             StatusCode::kInvalidArgument);
   Tensor gpu = Tensor::borrow(DType::kF32, {4, 8}, x->raw_data(), nullptr, DeviceKind::kCuda);
-  EXPECT_EQ(layer_norm(gpu, *w, *w, 1e-5f, *out).code(), StatusCode::kUnsupported);
-  EXPECT_EQ(activation(gpu, Activation::kTanh, *out).code(), StatusCode::kUnsupported);
+  // A CUDA tensor among CPU ones is a bad argument; all on CUDA with no context on this
+  // thread is Unsupported (checked before any device memory is touched).
+  EXPECT_EQ(layer_norm(gpu, *w, *w, 1e-5f, *out).code(), StatusCode::kInvalidArgument);
+  Tensor gpu_out = Tensor::borrow(DType::kF32, {4, 8}, out->raw_data(), nullptr, DeviceKind::kCuda);
+  EXPECT_EQ(activation(gpu, Activation::kTanh, gpu_out).code(), StatusCode::kUnsupported);
 }
 
 }  // namespace

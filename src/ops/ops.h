@@ -12,7 +12,8 @@
 // separate f32 -> bf16 pass over the activations before every GEMM, with identical results.
 //
 // Backends: CPU, and CUDA for the ops of the Qwen3 decoder (embedding_lookup, rms_norm,
-// add_rms_norm, qk_norm_rope, attention, silu_mul, linear, gather_rows). CUDA ops run on
+// add_rms_norm, qk_norm_rope, attention, silu_mul, linear, gather_rows) and of the encoders
+// (layer_norm, add_layer_norm, add, activation, pool_tokens, convert). CUDA ops run on
 // the calling thread's current context (kernels::cuda::ContextScope), asynchronously; they
 // do not read index tensors (ids, positions, cu_seqlens) on the host, so the caller must
 // pass valid ones. On CUDA, qkv and gate_up may also be bf16 and linear may write bf16.
@@ -126,6 +127,9 @@ enum class TokenPooling {
 // One row per sequence of a ragged batch: x f32 [n, d], cu_seqlens i32 [n_seqs + 1] (from 0
 // to n, non-decreasing), out f32 [n_seqs, d]. kFirst/kLast need every sequence non-empty.
 Status pool_tokens(const Tensor& x, const Tensor& cu_seqlens, TokenPooling mode, Tensor& out);
+
+// dst bf16 = src f32 rounded (same shape): a bf16 GEMM input made from an f32 tensor.
+Status convert(const Tensor& src, Tensor& dst);
 
 // In place: each row of x f32 [n, d] divided by its L2 norm (rows of zeros stay zero),
 // as torch.nn.functional.normalize(p=2, eps=1e-12).

@@ -69,7 +69,8 @@ struct AttentionCase {
   int max_len = 0;
 };
 
-AttentionCase make_case(const std::vector<int>& lengths, int n_heads, int n_kv, uint32_t seed) {
+AttentionCase make_case(const std::vector<int>& lengths, int n_heads, int n_kv, uint32_t seed,
+                        int head_dim = 128) {
   AttentionCase c;
   int64_t n = 0;
   c.cu = Tensor::empty(DType::kI32, {static_cast<int64_t>(lengths.size()) + 1}).value();
@@ -81,34 +82,77 @@ AttentionCase make_case(const std::vector<int>& lengths, int n_heads, int n_kv, 
   }
   // Scale 2: logits of std ~4, so the softmax is far from uniform.
   c.qkv = testing::round_to_bf16(
-      random_host(DType::kF32, {n, int64_t{n_heads + 2 * n_kv} * 128}, seed, 2.0f));
+      random_host(DType::kF32, {n, int64_t{n_heads + 2 * n_kv} * head_dim}, seed, 2.0f));
   return c;
 }
 
 TEST_F(CudaOpsTest, AttentionMatchesCpuOnRaggedBatches) {
   const int n_heads = 8, n_kv = 2;
   const std::vector<int> lengths = {1, 2, 63, 64, 65, 127, 128, 129, 300, 1000, 17};
-  AttentionCase c = make_case(lengths, n_heads, n_kv, 7);
-  const int64_t n = c.qkv.dim(0);
-  for (bool causal : {true, false}) {
-    Tensor cpu = Tensor::empty(DType::kF32, {n, n_heads * 128}).value();
-    ASSERT_TRUE(ops::attention(c.qkv, c.cu, c.max_len, n_heads, n_kv, 128, causal, cpu).is_ok());
-    const double scale = max_abs(floats(cpu));
-    Tensor gq = to_gpu(testing::to_bf16(c.qkv)), gcu = to_gpu(c.cu);
-    for (DType out_dtype : {DType::kF32, DType::kBF16}) {
-      auto out = guarded(out_dtype, {n, n_heads * 128});
-      ASSERT_TRUE(ops::attention(gq, gcu, c.max_len, n_heads, n_kv, 128, causal, out.view).is_ok());
-      const double diff = max_diff(floats(to_host(out.view)), floats(cpu));
-      // P is rounded to bf16 before P·V (as every bf16 flash attention does).
-      EXPECT_LE(diff, 1e-2 * scale) << "causal " << causal << " out " << dtype_name(out_dtype);
-      check_guards(out);
+  for (int d : {32, 64, 128}) {
+    AttentionCase c = make_case(lengths, n_heads, n_kv, 7, d);
+    const int64_t n = c.qkv.dim(0);
+    for (bool causal : {true, false}) {
+      SCOPED_TRACE("head_dim " + std::to_string(d) + (causal ? " causal" : " bidirectional"));
+      Tensor cpu = Tensor::empty(DType::kF32, {n, n_heads * d}).value();
+      ASSERT_TRUE(ops::attention(c.qkv, c.cu, c.max_len, n_heads, n_kv, d, causal, cpu).is_ok());
+      const double scale = max_abs(floats(cpu));
+      Tensor gq = to_gpu(testing::to_bf16(c.qkv)), gcu = to_gpu(c.cu);
+      for (DType out_dtype : {DType::kF32, DType::kBF16}) {
+        auto out = guarded(out_dtype, {n, n_heads * d});
+        ASSERT_TRUE(ops::attention(gq, gcu, c.max_len, n_heads, n_kv, d, causal, out.view).is_ok());
+        // P is rounded to bf16 before P·V (as every bf16 flash attention does).
+        EXPECT_LE(max_diff(floats(to_host(out.view)), floats(cpu)), 1e-2 * scale)
+            << dtype_name(out_dtype);
+        check_guards(out);
+      }
+      // f32 qkv in gives the same as bf16 qkv (the kernel rounds while staging).
+      Tensor gq32 = to_gpu(c.qkv);
+      auto out = guarded(DType::kF32, {n, n_heads * d});
+      ASSERT_TRUE(ops::attention(gq32, gcu, c.max_len, n_heads, n_kv, d, causal, out.view).is_ok());
+      EXPECT_LE(max_diff(floats(to_host(out.view)), floats(cpu)), 1e-2 * scale);
     }
-    // f32 qkv in gives the same as bf16 qkv (the kernel rounds while staging).
-    Tensor gq32 = to_gpu(c.qkv);
-    auto out = guarded(DType::kF32, {n, n_heads * 128});
-    ASSERT_TRUE(ops::attention(gq32, gcu, c.max_len, n_heads, n_kv, 128, causal, out.view).is_ok());
-    EXPECT_LE(max_diff(floats(to_host(out.view)), floats(cpu)), 1e-2 * scale);
   }
+}
+
+TEST_F(CudaOpsTest, EncoderOpsMatchCpu) {
+  const int64_t n = 23, h = 384;
+  Tensor x = random_host(DType::kF32, {n, h}, 30), r = random_host(DType::kF32, {n, h}, 31);
+  Tensor w = random_host(DType::kF32, {h}, 32), b = random_host(DType::kF32, {h}, 33);
+  Tensor gx = to_gpu(x), gr = to_gpu(r), gw = to_gpu(w), gb = to_gpu(b);
+  Tensor cpu = Tensor::empty(DType::kF32, {n, h}).value();
+  ASSERT_TRUE(ops::layer_norm(x, w, b, 1e-12f, cpu).is_ok());
+  auto out = guarded(DType::kF32, {n, h});
+  ASSERT_TRUE(ops::layer_norm(gx, gw, gb, 1e-12f, out.view).is_ok());
+  EXPECT_LE(max_diff(floats(to_host(out.view)), floats(cpu)), 1e-4);
+  check_guards(out);
+  ASSERT_TRUE(ops::add_layer_norm(x, r, w, b, 1e-12f, cpu).is_ok());
+  ASSERT_TRUE(ops::add_layer_norm(gx, gr, gw, gb, 1e-12f, out.view).is_ok());
+  EXPECT_LE(max_diff(floats(to_host(out.view)), floats(cpu)), 1e-4);
+  ASSERT_TRUE(ops::add(x, r, cpu).is_ok());
+  ASSERT_TRUE(ops::add(gx, gr, out.view).is_ok());
+  EXPECT_EQ(max_diff(floats(to_host(out.view)), floats(cpu)), 0.0);
+  for (ops::Activation act : {ops::Activation::kGelu, ops::Activation::kGeluTanh, ops::Activation::kTanh}) {
+    ASSERT_TRUE(ops::activation(x, act, cpu).is_ok());
+    ASSERT_TRUE(ops::activation(gx, act, out.view).is_ok());
+    EXPECT_LE(max_diff(floats(to_host(out.view)), floats(cpu)), 1e-5);
+  }
+  check_guards(out);
+  // Pooling over sequences of 5, 1, 0 (mean: zeros) and 17 rows.
+  Tensor cu = Tensor::empty(DType::kI32, {5}).value();
+  const int32_t cuts[] = {0, 5, 6, 6, 23};
+  std::copy(cuts, cuts + 5, cu.data<int32_t>());
+  Tensor gcu = to_gpu(cu);
+  Tensor cpu_pool = Tensor::empty(DType::kF32, {4, h}).value();
+  auto pooled = guarded(DType::kF32, {4, h});
+  ASSERT_TRUE(ops::pool_tokens(x, cu, ops::TokenPooling::kMean, cpu_pool).is_ok());
+  ASSERT_TRUE(ops::pool_tokens(gx, gcu, ops::TokenPooling::kMean, pooled.view).is_ok());
+  EXPECT_LE(max_diff(floats(to_host(pooled.view)), floats(cpu_pool)), 1e-5);
+  check_guards(pooled);
+  auto x16 = guarded(DType::kBF16, {n, h});
+  ASSERT_TRUE(ops::convert(gx, x16.view).is_ok());
+  EXPECT_EQ(max_diff(floats(to_host(x16.view)), floats(testing::round_to_bf16(x))), 0.0);
+  check_guards(x16);
 }
 
 // Row `row` of one head's causal attention over a sequence starting at `start`, in double.

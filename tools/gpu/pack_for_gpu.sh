@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Packs what tools/gpu/run_gpu_checks.sh needs on a GPU machine into .dev/ (git-ignored):
 # the fourbrain and cuda_test binaries of BUILD_DIR, the Debian libraries they link (xz),
-# and the tokenizer files of the tiny test checkpoints (built by scripts/test.sh).
+# and the tokenizer files of the test checkpoints (built by scripts/test.sh).
 # Usage: tools/gpu/pack_for_gpu.sh [BUILD_DIR]   (default build-cuda, sm_90a)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,5 +15,6 @@ for lib in $(ldd "$build/fourbrain" "$build/tests/cuda_test" | awk '/=> \// {pri
   esac
 done
 tar -cJf .dev/libs.tar.xz -C .dev lib && rm -rf .dev/lib
-tar -cJf .dev/tok.tar.xz -C build/testdata qwen3-embedding qwen3-reranker qwen3-files
+tar -cJf .dev/tok.tar.xz -C build/testdata qwen3-embedding qwen3-reranker qwen3-files \
+  minilm-tokenizer
 du -sh .dev

@@ -5,6 +5,8 @@
 #                                           racecheck on the kernels' tests
 #   tools/gpu/run_gpu_checks.sh bench SHAPES [ITERS [BINARY [ARGS]]]   the GPU benchmark
 #                                           (tools/bench/bench_qwen3_gpu.py)
+#   tools/gpu/run_gpu_checks.sh minilm      BERT (MiniLM shape) vs sentence-transformers
+#                                           (tools/bench/bench_minilm_gpu.py)
 #   tools/gpu/run_gpu_checks.sh multigpu    one model per GPU in one server, driven at once
 #                                           (tools/gpu/multi_gpu_serve.py; two GPUs)
 # Logs and results go to $OUT (or /tmp/fourbrain-gpu).
@@ -40,6 +42,10 @@ case "$1" in
       --tokenizer-dir /tmp/fb-tok/qwen3-embedding --workdir /tmp/fbbench \
       --out "$out/bench-${2//,/_}-$(basename "$binary").json" --shapes "$2" --iters "${3:-5}" \
       "${@:5}"
+    ;;
+  minilm)
+    PYTHONUNBUFFERED=1 python3 tools/bench/bench_minilm_gpu.py --fourbrain .dev/fourbrain \
+      --tokenizer-dir /tmp/fb-tok/minilm-tokenizer --out "$out/minilm.json"
     ;;
   multigpu)
     PYTHONUNBUFFERED=1 python3 tools/gpu/multi_gpu_serve.py --fourbrain .dev/fourbrain \

@@ -1,4 +1,5 @@
-// Ragged causal grouped-query flash attention (FlashAttention-2 scheme) for head_dim 128.
+// Ragged grouped-query flash attention (FlashAttention-2 scheme), causal or bidirectional,
+// for head_dim 32, 64 and 128.
 // K/V tiles are double-buffered in shared memory (cp.async) and read with ldmatrix.
 //
 // One block of 4 warps takes 64 query rows of one head of one sequence (each warp 16 rows)
@@ -15,11 +16,11 @@
 namespace fourbrain::kernels::cuda {
 namespace {
 
-constexpr int kHeadDim = 128;
 constexpr int kBlockRows = 64;  // query rows per block (16 per warp)
 constexpr int kTileKeys = 64;   // keys per shared-memory tile
 constexpr int kThreads = 128;
-constexpr int kPitch = kHeadDim + 8;  // bf16 per smem row: +16 bytes spreads the banks
+// A shared-memory row holds head_dim + 8 bf16: the extra 16 bytes spread ldmatrix's rows over
+// the banks. Helpers take the row type by its pitch P (head_dim = P - 8).
 
 struct Params {
   const void* qkv;
@@ -78,9 +79,10 @@ __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const __nv_b
 
 // Rows [0, rows) of a 64 x 128 tile from global (row stride `stride`) into smem as bf16;
 // rows past `rows` are zero.
+template <int P>
 __device__ __forceinline__ void load_tile(const __nv_bfloat16* src, int64_t stride, int rows,
-                                          __nv_bfloat16 (*dst)[kPitch]) {
-  constexpr int kChunks = kHeadDim / 8;  // uint4 = 8 bf16
+                                          __nv_bfloat16 (*dst)[P]) {
+  constexpr int kChunks = (P - 8) / 8;  // uint4 = 8 bf16
   for (int i = threadIdx.x; i < kTileKeys * kChunks; i += kThreads) {
     const int r = i / kChunks, c = (i % kChunks) * 8;
     uint4 v = make_uint4(0, 0, 0, 0);
@@ -88,9 +90,10 @@ __device__ __forceinline__ void load_tile(const __nv_bfloat16* src, int64_t stri
     *reinterpret_cast<uint4*>(&dst[r][c]) = v;
   }
 }
+template <int P>
 __device__ __forceinline__ void load_tile(const float* src, int64_t stride, int rows,
-                                          __nv_bfloat16 (*dst)[kPitch]) {
-  constexpr int kChunks = kHeadDim / 4;  // float4
+                                          __nv_bfloat16 (*dst)[P]) {
+  constexpr int kChunks = (P - 8) / 4;  // float4
   for (int i = threadIdx.x; i < kTileKeys * kChunks; i += kThreads) {
     const int r = i / kChunks, c = (i % kChunks) * 4;
     float4 v = make_float4(0.f, 0.f, 0.f, 0.f);
@@ -101,9 +104,10 @@ __device__ __forceinline__ void load_tile(const float* src, int64_t stride, int 
 
 // bf16 rows straight from global to shared memory (cp.async, 16 bytes a thread), rows past
 // `rows` zero-filled; completes at cp_async_wait().
+template <int P>
 __device__ __forceinline__ void load_tile_async(const __nv_bfloat16* src, int64_t stride,
-                                                int rows, __nv_bfloat16 (*dst)[kPitch]) {
-  constexpr int kChunks = kHeadDim / 8;
+                                                int rows, __nv_bfloat16 (*dst)[P]) {
+  constexpr int kChunks = (P - 8) / 8;
   for (int i = threadIdx.x; i < kTileKeys * kChunks; i += kThreads) {
     const int r = i / kChunks, c = (i % kChunks) * 8;
     const bool valid = r < rows;
@@ -114,8 +118,9 @@ __device__ __forceinline__ void load_tile_async(const __nv_bfloat16* src, int64_
                  : "r"(to), "l"(from), "r"(valid ? 16 : 0));
   }
 }
+template <int P>
 __device__ __forceinline__ void load_tile_async(const float* src, int64_t stride, int rows,
-                                                __nv_bfloat16 (*dst)[kPitch]) {
+                                                __nv_bfloat16 (*dst)[P]) {
   load_tile(src, stride, rows, dst);  // f32 input (tests): converted on the way, synchronously
 }
 __device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n"); }
@@ -124,12 +129,16 @@ __device__ __forceinline__ void cp_async_wait() {
   asm volatile("cp.async.wait_group %0;\n" : : "n"(kPending));
 }
 
-using TileRow = __nv_bfloat16[kPitch];
+template <int D>
+using TileRow = __nv_bfloat16[D + 8];
 // K and V tiles, two of each: the next pair loads while this one is used.
-constexpr size_t kSmemBytes = 4 * kTileKeys * sizeof(TileRow);
+template <int D>
+constexpr size_t kSmemBytes = 4 * kTileKeys * sizeof(TileRow<D>);
 
-template <typename In, typename Out>
+template <int D, typename In, typename Out>
 __global__ void __launch_bounds__(kThreads) flash_attention_kernel(Params p) {
+  constexpr int kHeadDim = D;
+  using TileRow = fourbrain::kernels::cuda::TileRow<D>;
   extern __shared__ __align__(16) unsigned char smem[];
   TileRow* k_tiles = reinterpret_cast<TileRow*>(smem);  // [2][kTileKeys]
   TileRow* v_tiles = k_tiles + 2 * kTileKeys;           // [2][kTileKeys]
@@ -297,26 +306,35 @@ __global__ void __launch_bounds__(kThreads) flash_attention_kernel(Params p) {
   }
 }
 
-template <typename In, typename Out>
+template <int D, typename In, typename Out>
 void launch(const Params& p, dim3 grid, const Context& ctx) {
   // More than the default 48 KB of shared memory must be asked for, once per kernel and
   // device (a failure shows as the launch error reported next).
   static std::atomic<uint64_t> opted_in{0};
   const uint64_t bit = uint64_t{1} << (ctx.device % 64);
   if ((opted_in.load() & bit) == 0) {
-    cudaFuncSetAttribute(flash_attention_kernel<In, Out>,
-                         cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes);
+    cudaFuncSetAttribute(flash_attention_kernel<D, In, Out>,
+                         cudaFuncAttributeMaxDynamicSharedMemorySize, kSmemBytes<D>);
     opted_in.fetch_or(bit);
   }
-  flash_attention_kernel<In, Out><<<grid, kThreads, kSmemBytes, ctx.stream>>>(p);
+  flash_attention_kernel<D, In, Out><<<grid, kThreads, kSmemBytes<D>, ctx.stream>>>(p);
+}
+
+template <int D>
+void launch_for_dtypes(const Params& p, dim3 grid, const Context& ctx, bool in_bf16,
+                       bool out_bf16) {
+  if (in_bf16 && out_bf16) launch<D, __nv_bfloat16, __nv_bfloat16>(p, grid, ctx);
+  else if (in_bf16) launch<D, __nv_bfloat16, float>(p, grid, ctx);
+  else if (out_bf16) launch<D, float, __nv_bfloat16>(p, grid, ctx);
+  else launch<D, float, float>(p, grid, ctx);
 }
 
 }  // namespace
 
 Status attention(Context& ctx, const AttentionArgs& a) {
-  if (a.head_dim != kHeadDim) {
+  if (a.head_dim != 32 && a.head_dim != 64 && a.head_dim != 128) {
     return unsupported("attention on CUDA: head_dim " + std::to_string(a.head_dim) +
-                       " (only 128 has a kernel)");
+                       " (kernels exist for 32, 64 and 128)");
   }
   if (a.n_seqs == 0 || a.max_seqlen == 0) return Status::ok();
   Params p;
@@ -332,10 +350,9 @@ Status attention(Context& ctx, const AttentionArgs& a) {
   const dim3 grid(static_cast<unsigned>(a.n_seqs), static_cast<unsigned>(a.n_heads),
                   blocks_for(a.max_seqlen, kBlockRows));
   const bool in_bf16 = a.qkv_dtype == DType::kBF16, out_bf16 = a.out_dtype == DType::kBF16;
-  if (in_bf16 && out_bf16) launch<__nv_bfloat16, __nv_bfloat16>(p, grid, ctx);
-  else if (in_bf16) launch<__nv_bfloat16, float>(p, grid, ctx);
-  else if (out_bf16) launch<float, __nv_bfloat16>(p, grid, ctx);
-  else launch<float, float>(p, grid, ctx);
+  if (a.head_dim == 32) launch_for_dtypes<32>(p, grid, ctx, in_bf16, out_bf16);
+  else if (a.head_dim == 64) launch_for_dtypes<64>(p, grid, ctx, in_bf16, out_bf16);
+  else launch_for_dtypes<128>(p, grid, ctx, in_bf16, out_bf16);
   FB_CUDA_LAUNCHED("attention");
   return Status::ok();
 }

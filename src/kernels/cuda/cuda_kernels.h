@@ -43,7 +43,7 @@ struct QkNormRopeArgs {
 Status qk_norm_rope(Context& ctx, const QkNormRopeArgs& args);
 
 // Ragged grouped-query flash attention over packed sequences (no padding): bf16 tensor-core
-// products, f32 online softmax. head_dim must be 128 (Unsupported otherwise).
+// products, f32 online softmax. head_dim 32, 64 or 128 (Unsupported otherwise).
 struct AttentionArgs {
   const void* qkv = nullptr;  // f32/bf16 [n, (n_heads + 2*n_kv_heads) * head_dim]
   DType qkv_dtype = DType::kBF16;
@@ -80,5 +80,29 @@ struct GemmArgs {
   bool accumulate = false;
 };
 Status gemm_bf16(Context& ctx, const GemmArgs& args);
+
+// Encoder (BERT-family) kernels. All math in f32.
+
+// out (f32/bf16) [n, h] = layer_norm(x + residual) * weight + bias, as torch.nn.LayerNorm
+// (biased variance); residual may be null. out may alias x or residual (f32).
+Status layer_norm(Context& ctx, const float* x, const float* residual, const float* weight,
+                  const float* bias, float eps, int64_t n, int64_t h, void* out,
+                  DType out_dtype);
+
+// out = a + b over `count` floats; out may alias a or b.
+Status add(Context& ctx, const float* a, const float* b, int64_t count, float* out);
+
+enum class Activation { kGelu, kGeluTanh, kTanh };
+// out (f32/bf16) = act(x) over `count` values; an f32 out may alias x.
+Status activation(Context& ctx, const float* x, int64_t count, Activation act, void* out,
+                  DType out_dtype);
+
+enum class Pooling { kMean, kFirst, kLast };
+// out f32 [n_seqs, d]: one row per sequence of x f32 [n, d] (cu_seqlens on the device).
+Status pool_tokens(Context& ctx, const float* x, const int32_t* cu_seqlens, int64_t n_seqs,
+                   int64_t d, Pooling mode, float* out);
+
+// out bf16 = x f32, `count` values (a GEMM input from the f32 residual stream).
+Status convert_to_bf16(Context& ctx, const float* x, int64_t count, uint16_t* out);
 
 }  // namespace fourbrain::kernels::cuda

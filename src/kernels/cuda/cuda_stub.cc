@@ -46,5 +46,15 @@ Status gather_rows(Context&, const void*, size_t, const int32_t*, int64_t, void*
   return no_cuda();
 }
 Status gemm_bf16(Context&, const GemmArgs&) { return no_cuda(); }
+Status layer_norm(Context&, const float*, const float*, const float*, const float*, float, int64_t,
+                  int64_t, void*, DType) {
+  return no_cuda();
+}
+Status add(Context&, const float*, const float*, int64_t, float*) { return no_cuda(); }
+Status activation(Context&, const float*, int64_t, Activation, void*, DType) { return no_cuda(); }
+Status pool_tokens(Context&, const float*, const int32_t*, int64_t, int64_t, Pooling, float*) {
+  return no_cuda();
+}
+Status convert_to_bf16(Context&, const float*, int64_t, uint16_t*) { return no_cuda(); }
 
 }  // namespace fourbrain::kernels::cuda

@@ -11,7 +11,8 @@ Result<std::unique_ptr<BertCrossEncoder>> BertCrossEncoder::load(
     const std::string& dir, const BertCrossEncoderOptions& options) {
   if (options.max_batch_tokens < 1) return invalid_argument("max_batch_tokens must be positive");
   auto encoder = std::unique_ptr<BertCrossEncoder>(new BertCrossEncoder());
-  FB_ASSIGN_OR_RETURN(encoder->model_, BertModel::load(dir, {options.precision}));
+  FB_ASSIGN_OR_RETURN(encoder->model_, BertModel::load(dir, {options.precision, options.cuda_device,
+                                                     options.max_batch_tokens}));
   const BertConfig& c = encoder->model_->config();
   if (!encoder->model_->has_classifier()) {
     return invalid_argument(dir +

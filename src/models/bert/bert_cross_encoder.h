@@ -29,6 +29,7 @@ namespace fourbrain::models {
 struct BertCrossEncoderOptions {
   ops::MatmulPrecision precision = ops::MatmulPrecision::kF32;
   int64_t max_batch_tokens = 8192;
+  int cuda_device = -1;  // -1: the CPU; else the GPU (bf16 only)
   std::optional<bool> sigmoid;          // overrides the checkpoint's activation_fn
   std::optional<int32_t> separator_id;  // the token that ends the first text ([SEP])
 };

@@ -26,7 +26,8 @@ Result<std::unique_ptr<BertEmbedder>> BertEmbedder::load(const std::string& dir,
                                                          const BertEmbedderOptions& options) {
   if (options.max_batch_tokens < 1) return invalid_argument("max_batch_tokens must be positive");
   auto embedder = std::unique_ptr<BertEmbedder>(new BertEmbedder());
-  FB_ASSIGN_OR_RETURN(embedder->model_, BertModel::load(dir, {options.precision}));
+  FB_ASSIGN_OR_RETURN(embedder->model_, BertModel::load(dir, {options.precision, options.cuda_device,
+                                                     options.max_batch_tokens}));
   FB_ASSIGN_OR_RETURN(embedder->config_,
                       SentenceEmbeddingConfig::load(dir, embedder->model_->config()));
   if (options.pooling) embedder->config_.pooling = *options.pooling;

@@ -26,6 +26,7 @@ namespace fourbrain::models {
 struct BertEmbedderOptions {
   ops::MatmulPrecision precision = ops::MatmulPrecision::kF32;
   int64_t max_batch_tokens = 8192;          // tokens per ragged batch
+  int cuda_device = -1;                     // -1: the CPU; else the GPU (bf16 only)
   std::optional<EmbeddingPooling> pooling;  // overrides the checkpoint's Pooling module
   std::optional<bool> normalize;            // overrides whether a Normalize module follows
 };

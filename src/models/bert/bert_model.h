@@ -12,11 +12,16 @@
 // from 0, RoBERTa/XLM-R from pad_token_id + 1 (pad tokens get pad_token_id), per sequence,
 // so a sequence gives the same result alone or inside any batch.
 //
+// On a GPU (cuda_device >= 0, bf16 GEMMs) the tables and weights are uploaded once and each
+// forward pass runs on an instance of the model's CudaPlacement; results come back to the
+// host. The classification head (a few rows) runs on the host in f32.
+//
 // A loaded model is immutable: forward calls may run concurrently. Bad inputs (empty
 // batch or sequence, a sequence longer than the position table, ids or type ids out of
 // range) are InvalidArgument.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -27,6 +32,7 @@
 #include "core/tensor.h"
 #include "formats/safetensors.h"
 #include "models/bert/bert_config.h"
+#include "models/cuda_instances.h"
 #include "nn/linear.h"
 #include "ops/ops.h"
 
@@ -34,7 +40,11 @@ namespace fourbrain::models {
 
 struct BertLoadOptions {
   ops::MatmulPrecision precision = ops::MatmulPrecision::kF32;
+  int cuda_device = -1;             // -1: the CPU; else the GPU (bf16 only)
+  int64_t max_batch_tokens = 8192;  // on a GPU: sizes each instance's activation arena
 };
+
+struct BertWeights;
 
 class BertModel {
  public:
@@ -45,8 +55,13 @@ class BertModel {
   ops::MatmulPrecision precision() const { return precision_; }
   int64_t vocab_size() const { return word_embeddings_.dim(0); }
   bool has_classifier() const { return config_.head != BertHead::kNone; }
-  // Prepared weights plus the mapped embedding tables the model reads.
+  // Prepared weights plus the mapped embedding tables the model reads (on a GPU: every
+  // device byte the model holds).
   size_t memory_bytes() const;
+  bool on_cuda() const { return cuda_ != nullptr; }
+  int cuda_device() const { return cuda_ ? cuda_->device() : -1; }
+  size_t workspace_bytes() const { return cuda_ ? cuda_->workspace_bytes() : 0; }
+  bool healthy() const { return !cuda_ || cuda_->healthy(); }
 
   // f32 [n_tokens, hidden]: the last hidden state of every token. `type_ids` holds one token
   // type id per token of the batch, or is empty (all 0).
@@ -69,13 +84,24 @@ class BertModel {
     Tensor out_norm_w, out_norm_b;    // f32 [hidden]
   };
 
-  // The encoder; with `rows` (i32 [m]) only those rows of the output are computed and
-  // returned ([m, hidden]), the last layer's attention still seeing every token.
+  // The encoder with activations from `scratch` (host, or an arena on the model's GPU);
+  // with `rows` (i32 [m]) only those rows of the output are computed and returned
+  // ([m, hidden]), the last layer's attention still seeing every token.
   Result<Tensor> encode(const RaggedBatch& batch, std::span<const int32_t> type_ids,
-                        const std::vector<int32_t>* rows) const;
+                        const std::vector<int32_t>* rows, Allocator& scratch) const;
+  // forward_pooled() on `scratch`'s device.
+  Result<Tensor> pooled_on(const RaggedBatch& batch, std::span<const int32_t> type_ids,
+                           ops::TokenPooling pooling, Allocator& scratch) const;
+  // Runs `pass` on the CPU or on a GPU instance, the result copied to the host.
+  Result<Tensor> run_pass(const std::function<Result<Tensor>(Allocator&)>& pass) const;
+  // Activation bytes of a forward pass of `n_tokens` tokens on a GPU (the arena size).
+  size_t arena_bytes(int64_t n_tokens) const;
+  Status prepare_weights(const BertWeights& w, ops::MatmulPrecision p);
   Status check_inputs(const RaggedBatch& batch, std::span<const int32_t> type_ids) const;
   std::vector<int32_t> position_ids(const RaggedBatch& batch) const;
 
+  // The GPU the model runs on (null: the CPU); first, so it outlives the weights.
+  std::unique_ptr<CudaPlacement> cuda_;
   BertConfig config_;
   ops::MatmulPrecision precision_ = ops::MatmulPrecision::kF32;
   formats::Checkpoint checkpoint_;  // keeps the mapping alive for the borrowed tensors

@@ -9,6 +9,10 @@
 namespace fourbrain::models {
 namespace {
 
+std::string device_name(const BertModel& model) {
+  return model.on_cuda() ? "cuda:" + std::to_string(model.cuda_device()) : "cpu";
+}
+
 ops::MatmulPrecision precision_of(const ServedModelOptions& options) {
   return options.bf16 ? ops::MatmulPrecision::kBF16 : ops::MatmulPrecision::kF32;
 }
@@ -49,6 +53,9 @@ class BertEmbeddingModel final : public ServedModel {
   }
   Status run(std::span<const SequenceJob> jobs) const override { return embedder_->run(jobs); }
   size_t memory_bytes() const override { return embedder_->model().memory_bytes(); }
+  size_t workspace_bytes() const override { return embedder_->model().workspace_bytes(); }
+  std::string device() const override { return device_name(embedder_->model()); }
+  bool healthy() const override { return embedder_->model().healthy(); }
 
  private:
   std::unique_ptr<formats::Tokenizer> tokenizer_;
@@ -76,6 +83,9 @@ class BertRerankingModel final : public ServedModel {
   }
   Status run(std::span<const SequenceJob> jobs) const override { return encoder_->run(jobs); }
   size_t memory_bytes() const override { return encoder_->model().memory_bytes(); }
+  size_t workspace_bytes() const override { return encoder_->model().workspace_bytes(); }
+  std::string device() const override { return device_name(encoder_->model()); }
+  bool healthy() const override { return encoder_->model().healthy(); }
 
  private:
   std::unique_ptr<formats::Tokenizer> tokenizer_;
@@ -110,14 +120,12 @@ Result<std::optional<int32_t>> pair_separator(const formats::Tokenizer& tokenize
 
 Result<std::unique_ptr<ServedModel>> load_bert_served(ModelTask task, const std::string& dir,
                                                       const ServedModelOptions& options) {
-  if (options.cuda_device >= 0) {
-    return unsupported(dir + ": BERT-family models run on the CPU only for now (no CUDA path)");
-  }
   FB_ASSIGN_OR_RETURN(std::unique_ptr<formats::Tokenizer> tokenizer, formats::Tokenizer::load(dir));
   if (task == ModelTask::kEmbedding) {
     BertEmbedderOptions eo;
     eo.precision = precision_of(options);
     eo.max_batch_tokens = options.max_batch_tokens;
+    eo.cuda_device = options.cuda_device;
     FB_ASSIGN_OR_RETURN(auto embedder, BertEmbedder::load(dir, eo));
     const size_t max_length = std::min(options.max_length, embedder->config().max_length);
     return std::unique_ptr<ServedModel>(
@@ -126,6 +134,7 @@ Result<std::unique_ptr<ServedModel>> load_bert_served(ModelTask task, const std:
   BertCrossEncoderOptions co;
   co.precision = precision_of(options);
   co.max_batch_tokens = options.max_batch_tokens;
+  co.cuda_device = options.cuda_device;
   FB_ASSIGN_OR_RETURN(co.separator_id, pair_separator(*tokenizer, dir));
   FB_ASSIGN_OR_RETURN(auto encoder, BertCrossEncoder::load(dir, co));
   const size_t max_length = std::min(options.max_length, encoder->config().max_length);

@@ -59,28 +59,22 @@ Result<std::unique_ptr<Qwen3Model>> Qwen3Model::load(const std::string& dir,
     if (options.precision != ops::MatmulPrecision::kBF16) {
       return unsupported(dir + ": on a GPU, Qwen3 runs in bf16 only (precision bf16)");
     }
-    model->cuda_ = std::make_unique<Cuda>();
-    FB_ASSIGN_OR_RETURN(model->cuda_->device_memory,
-                        kernels::cuda::make_device_allocator(options.cuda_device));
+    FB_ASSIGN_OR_RETURN(model->cuda_, CudaPlacement::create(options.cuda_device));
   }
   FB_RETURN_IF_ERROR(model->prepare_weights(w, options));
   if (model->cuda_) {
-    FB_ASSIGN_OR_RETURN(model->cuda_->instances,
-                        CudaInstancePool::create(options.cuda_device, *model->cuda_->device_memory,
-                                                 model->arena_bytes(options.max_batch_tokens)));
+    FB_RETURN_IF_ERROR(model->cuda_->start(model->arena_bytes(options.max_batch_tokens)));
   }
   return model;
 }
 
 Result<Tensor> Qwen3Model::to_model_device(const Tensor& host) const {
   if (!cuda_) return host;
-  FB_ASSIGN_OR_RETURN(Tensor t, Tensor::empty(host.dtype(), host.shape(), *cuda_->device_memory));
-  FB_RETURN_IF_ERROR(ops::copy(host, t));
-  return t;
+  return cuda_->upload(host);
 }
 
 Status Qwen3Model::prepare_weights(const Qwen3Weights& w, const Qwen3LoadOptions& options) {
-  Allocator* device_memory = cuda_ ? cuda_->device_memory.get() : nullptr;
+  Allocator* device_memory = cuda_ ? &cuda_->memory() : nullptr;
   auto norm = [&](const Tensor& t) -> Result<Tensor> {
     FB_ASSIGN_OR_RETURN(Tensor f32, nn::to_f32(t));
     return to_model_device(f32);
@@ -131,13 +125,10 @@ size_t Qwen3Model::prepared_weight_bytes() const {
 
 size_t Qwen3Model::memory_bytes() const {
   if (!cuda_) return prepared_weight_bytes() + embed_tokens_.nbytes();
-  return cuda_->device_memory->live_bytes() + cuda_->instances->context_bytes();
+  return cuda_->bytes();
 }
 
-size_t Qwen3Model::workspace_bytes() const {
-  if (!cuda_) return 0;
-  return cuda_->device_memory->live_bytes() - prepared_weight_bytes();
-}
+size_t Qwen3Model::workspace_bytes() const { return cuda_ ? cuda_->workspace_bytes() : 0; }
 
 size_t Qwen3Model::arena_bytes(int64_t n_tokens) const {
   const Qwen3Config& c = config_;
@@ -193,21 +184,12 @@ Result<Tensor> Qwen3Model::forward_last_tokens(const RaggedBatch& batch) const {
                               " rows");
     }
   }
-  if (!healthy()) return unavailable("the model's GPU context failed earlier; reload the model");
-  FB_ASSIGN_OR_RETURN(CudaInstancePool::Lease lease, cuda_->instances->acquire());
-  kernels::cuda::ContextScope scope(lease.context());
-  Result<Tensor> result = forward_on(batch, lease.arena());
-  // Device faults are Internal and leave the context unusable; bad inputs are not faults.
-  if (!result.is_ok() && result.status().code() == StatusCode::kInternal) healthy_ = false;
-  return result;
+  return cuda_->run([&](Allocator& scratch) { return forward_on(batch, scratch); });
 }
 
 Status Qwen3Model::inject_fault_for_testing() const {
   if (!cuda_) return unsupported("fault injection needs a GPU model");
-  // The pool hands out the instance returned last: the next forward gets this one.
-  FB_ASSIGN_OR_RETURN(CudaInstancePool::Lease lease, cuda_->instances->acquire());
-  kernels::cuda::inject_fault_for_testing(lease.context());
-  return Status::ok();
+  return cuda_->inject_fault_for_testing();
 }
 
 Result<Tensor> Qwen3Model::forward_on(const RaggedBatch& batch, Allocator& scratch) const {

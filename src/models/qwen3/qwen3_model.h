@@ -11,7 +11,6 @@
 // A loaded model is immutable: forward calls may run concurrently.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,11 +56,11 @@ class Qwen3Model {
   // holds (weights, the instances' arenas and cuBLASLt workspaces).
   size_t memory_bytes() const;
   bool on_cuda() const { return cuda_ != nullptr; }
-  int cuda_device() const { return cuda_ ? cuda_->instances->device() : -1; }
+  int cuda_device() const { return cuda_ ? cuda_->device() : -1; }
   // Device bytes of the instances' activation arenas (0 on the CPU).
   size_t workspace_bytes() const;
   // False once a CUDA fault has hit a forward pass (the device context is then unusable).
-  bool healthy() const { return healthy_.load(); }
+  bool healthy() const { return !cuda_ || cuda_->healthy(); }
   // Tests only (GPU): the next forward pass faults on the device (see
   // kernels::cuda::inject_fault_for_testing).
   Status inject_fault_for_testing() const;
@@ -96,13 +95,9 @@ class Qwen3Model {
   // A host tensor on the CPU; uploaded to the model's GPU otherwise.
   Result<Tensor> to_model_device(const Tensor& host) const;
 
-  // GPU state; declared first so that it is destroyed after the weights it holds.
-  struct Cuda {
-    std::unique_ptr<Allocator> device_memory;
-    std::unique_ptr<CudaInstancePool> instances;
-  };
-  std::unique_ptr<Cuda> cuda_;
-  mutable std::atomic<bool> healthy_{true};
+  // The GPU the model runs on (null: the CPU); declared first so that it is destroyed
+  // after the weights it holds.
+  std::unique_ptr<CudaPlacement> cuda_;
 
   Qwen3Config config_;
   ops::MatmulPrecision precision_ = ops::MatmulPrecision::kF32;
