@@ -38,11 +38,6 @@ __device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
   return *reinterpret_cast<uint32_t*>(&v);
 }
 
-__device__ __forceinline__ uint32_t pack_bf16(__nv_bfloat16 lo, __nv_bfloat16 hi) {
-  return static_cast<uint32_t>(__bfloat16_as_ushort(lo)) |
-         (static_cast<uint32_t>(__bfloat16_as_ushort(hi)) << 16);
-}
-
 // Two consecutive elements [c, c+1] of a row as one bf16 pair.
 __device__ __forceinline__ uint32_t load_pair(const float* p) {
   const float2 v = *reinterpret_cast<const float2*>(p);
