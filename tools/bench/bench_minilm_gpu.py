@@ -15,8 +15,10 @@ tokens). Both sides are timed from texts to embeddings on the host, tokenization
                          (bf16 GEMMs, ragged batches of up to 16,384 tokens)
 
 Also checked, on the same card: fourbrain's embeddings against sentence-transformers in
-float32 (min cosine over all sentences), and batch invariance (each of 32 sentences alone
-vs inside the whole batch, via `fourbrain bench --outputs`).
+float32 (min cosine over all sentences), batch invariance (each of 32 sentences alone vs
+inside the whole batch, via `fourbrain bench --outputs`), and a cross-encoder of the same
+shape (BertForSequenceClassification, one label, random weights): `fourbrain rerank
+--device cuda:0` scores against sigmoid(HF float32 logits) for 32 query/document pairs.
 """
 import argparse
 import json
@@ -102,6 +104,30 @@ def batch_invariance(binary, path, tokenizer, texts, workdir):
                      .abs().max()) for i in range(len(ids)))
 
 
+def cross_encoder_error(binary, tokenizer_dir, texts, workdir):
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+    path = os.path.join(workdir, "minilm-cross-encoder-random")
+    if not os.path.exists(os.path.join(path, "config.json")):
+        torch.manual_seed(1)
+        model = BertForSequenceClassification(
+            BertConfig(architectures=["BertForSequenceClassification"], num_labels=1, **MINILM))
+        model.save_pretrained(path, safe_serialization=True)
+        for name in os.listdir(tokenizer_dir):
+            shutil.copy(os.path.join(tokenizer_dir, name), path)
+    query, docs = texts[0], texts[1:33]
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    model = BertForSequenceClassification.from_pretrained(path).cuda().eval()
+    with torch.inference_mode():
+        batch = tokenizer([query] * len(docs), docs, padding=True, truncation=True,
+                          max_length=512, return_tensors="pt").to("cuda")
+        want = torch.sigmoid(model(**batch).logits[:, 0].double()).cpu()
+    proc = subprocess.run([binary, "rerank", "--model", path, "--device", "cuda:0", "--query",
+                           query, *docs], capture_output=True, text=True, check=True)
+    got = torch.tensor([r["relevance_score"] for r in json.loads(proc.stdout)["results"]],
+                       dtype=torch.float64)
+    return float((got - want).abs().max())
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--fourbrain", required=True)
@@ -137,6 +163,8 @@ def main():
     tokenizer = AutoTokenizer.from_pretrained(path)
     report["batch_invariance_max_abs_diff"] = batch_invariance(
         args.fourbrain, path, tokenizer, texts[:32], args.workdir)
+    report["cross_encoder_max_score_error_vs_hf_f32"] = cross_encoder_error(
+        args.fourbrain, args.tokenizer_dir, texts, args.workdir)
     text = json.dumps(report, indent=1)
     print(text)
     if args.out:
