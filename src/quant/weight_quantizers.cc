@@ -1,0 +1,100 @@
+#include "quant/weight_quantizers.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "core/dtype.h"
+#include "quant/fp_formats.h"
+
+namespace fourbrain::quant {
+namespace {
+
+float amax(const float* w, int64_t n) {
+  float m = 0.0f;
+  for (int64_t i = 0; i < n; ++i) m = std::max(m, std::fabs(w[i]));
+  return m;
+}
+
+}  // namespace
+
+Fp8Weight quantize_fp8(const float* w, int64_t rows, int64_t cols, bool per_channel,
+                       bool from_bf16) {
+  const bool quotient_in_bf16 = from_bf16 && !per_channel;
+  Fp8Weight q;
+  q.rows = rows;
+  q.cols = cols;
+  q.codes.resize(static_cast<size_t>(rows * cols));
+  if (per_channel) {
+    for (int64_t r = 0; r < rows; ++r) q.scales.push_back(amax(w + r * cols, cols) / kE4m3Max);
+  } else {
+    q.scales.push_back(amax(w, rows * cols) / kE4m3Max);
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    const float scale = q.scales[per_channel ? static_cast<size_t>(r) : 0];
+    for (int64_t c = 0; c < cols; ++c) {
+      float quotient = w[r * cols + c] / scale;
+      if (quotient_in_bf16) quotient = bf16_to_f32(f32_to_bf16(quotient));
+      q.codes[static_cast<size_t>(r * cols + c)] = f32_to_e4m3(quotient);
+    }
+  }
+  return q;
+}
+
+void dequantize_fp8(const Fp8Weight& q, float* out) {
+  const bool per_channel = q.scales.size() > 1;
+  for (int64_t r = 0; r < q.rows; ++r) {
+    const float scale = q.scales[per_channel ? static_cast<size_t>(r) : 0];
+    for (int64_t c = 0; c < q.cols; ++c) {
+      out[r * q.cols + c] = e4m3_to_f32(q.codes[static_cast<size_t>(r * q.cols + c)]) * scale;
+    }
+  }
+}
+
+Result<Nvfp4Weight> quantize_nvfp4(const float* w, int64_t rows, int64_t cols) {
+  if (cols % kNvfp4Block != 0) {
+    return invalid_argument("NVFP4 needs the input dimension (" + std::to_string(cols) +
+                            ") to be a multiple of 16");
+  }
+  Nvfp4Weight q;
+  q.rows = rows;
+  q.cols = cols;
+  q.scale_2 = amax(w, rows * cols) / (kE2m1Max * kE4m3Max);
+  const int64_t blocks = cols / kNvfp4Block;
+  q.packed.assign(static_cast<size_t>(rows * cols / 2), 0);
+  q.block_scale.resize(static_cast<size_t>(rows * blocks));
+  const float scale_2_times_max = kE2m1Max * q.scale_2;  // f32, as ModelOpt computes it
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t b = 0; b < blocks; ++b) {
+      const float* block = w + r * cols + b * kNvfp4Block;
+      float scale = amax(block, kNvfp4Block) / scale_2_times_max;
+      if (scale == 0.0f) scale = 1.0f;
+      // Clamped so that tiny blocks do not underflow to 0 nor huge ones overflow to NaN.
+      const uint8_t scale_code = f32_to_e4m3(std::clamp(scale, 0x1p-9f, kE4m3Max));
+      q.block_scale[static_cast<size_t>(r * blocks + b)] = scale_code;
+      const float divisor = e4m3_to_f32(scale_code) * q.scale_2;
+      for (int64_t i = 0; i < kNvfp4Block; ++i) {
+        const uint8_t code = f32_to_e2m1(block[i] / divisor);
+        const int64_t col = b * kNvfp4Block + i;
+        uint8_t& byte = q.packed[static_cast<size_t>((r * cols + col) / 2)];
+        byte = static_cast<uint8_t>(byte | (col % 2 == 0 ? code : code << 4));
+      }
+    }
+  }
+  return q;
+}
+
+void dequantize_nvfp4(const Nvfp4Weight& q, float* out) {
+  const int64_t blocks = q.cols / kNvfp4Block;
+  for (int64_t r = 0; r < q.rows; ++r) {
+    for (int64_t c = 0; c < q.cols; ++c) {
+      const uint8_t byte = q.packed[static_cast<size_t>((r * q.cols + c) / 2)];
+      const uint8_t code = c % 2 == 0 ? (byte & 0xF) : (byte >> 4);
+      const float block_scale =
+          e4m3_to_f32(q.block_scale[static_cast<size_t>(r * blocks + c / kNvfp4Block)]);
+      out[r * q.cols + c] = e2m1_to_f32(code) * (block_scale * q.scale_2);
+    }
+  }
+}
+
+}  // namespace fourbrain::quant
