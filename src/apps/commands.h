@@ -17,6 +17,9 @@ Command add_rerank_command(CLI::App& app);
 Command add_tokenize_command(CLI::App& app);
 Command add_serve_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
+Command add_quantize_command(CLI::App& app);
+Command add_verify_command(CLI::App& app);
+Command add_compare_command(CLI::App& app);
 
 // Options every model command shares.
 struct ModelFlags {

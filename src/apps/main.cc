@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
   add(fourbrain::apps::add_rerank_command);
   add(fourbrain::apps::add_tokenize_command);
   add(fourbrain::apps::add_bench_command);
+  add(fourbrain::apps::add_quantize_command);
+  add(fourbrain::apps::add_verify_command);
+  add(fourbrain::apps::add_compare_command);
   CLI11_PARSE(app, argc, argv);
   for (auto& [cmd, run] : commands) {
     if (!cmd->parsed()) continue;

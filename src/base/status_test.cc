@@ -57,3 +57,23 @@ TEST(FileTest, MapsFileContents) {
 
 }  // namespace
 }  // namespace fourbrain
+
+#include <fstream>
+
+#include "base/sha256.h"
+
+namespace fourbrain {
+namespace {
+
+TEST(Sha256, MatchesKnownDigests) {
+  // FIPS 180-2 test vectors.
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  const std::string path = ::testing::TempDir() + "/sha256_test.txt";
+  std::ofstream(path) << "abc";
+  EXPECT_EQ(*sha256_file(path), sha256_hex("abc"));
+  EXPECT_EQ(sha256_file(path + ".missing").status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace fourbrain

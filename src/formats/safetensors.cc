@@ -132,6 +132,15 @@ Result<Checkpoint> Checkpoint::open(const std::string& dir) {
   return checkpoint;
 }
 
+Checkpoint Checkpoint::from_entries(std::string dir, std::vector<TensorEntry> entries) {
+  Checkpoint ckpt;
+  ckpt.dir_ = std::move(dir);
+  ckpt.entries_ = std::move(entries);
+  std::sort(ckpt.entries_.begin(), ckpt.entries_.end(),
+            [](const TensorEntry& a, const TensorEntry& b) { return a.name < b.name; });
+  return ckpt;
+}
+
 Result<Checkpoint> Checkpoint::open_file(const std::string& path) {
   std::vector<Status> problems;
   Checkpoint checkpoint;

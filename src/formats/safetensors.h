@@ -40,10 +40,12 @@ struct TensorEntry {
   std::string file;  // the shard it lives in (path)
   // Borrowed view of the bytes, valid as long as the Checkpoint (or the Tensor) lives.
   Tensor tensor;
-  std::shared_ptr<const MappedFile> mapping;  // the shard's mapping that `tensor` points into
+  std::shared_ptr<const MappedFile> mapping;  // the shard's mapping `tensor` points into (or null)
 
   // Drops the tensor's resident pages (see drop_mapped_pages) once its bytes were copied.
-  void drop_pages() const { drop_mapped_pages(*mapping, tensor.raw_data(), tensor.nbytes()); }
+  void drop_pages() const {
+    if (mapping) drop_mapped_pages(*mapping, tensor.raw_data(), tensor.nbytes());
+  }
 };
 
 class Checkpoint {
@@ -52,6 +54,8 @@ class Checkpoint {
   static Result<Checkpoint> open(const std::string& dir);
   // One .safetensors file.
   static Result<Checkpoint> open_file(const std::string& path);
+  // A checkpoint made of given entries (e.g. dequantized copies of another's tensors).
+  static Checkpoint from_entries(std::string dir, std::vector<TensorEntry> entries);
 
   const std::vector<TensorEntry>& entries() const { return entries_; }
   // nullptr if absent.

@@ -18,6 +18,16 @@ float amax(const float* w, int64_t n) {
 
 }  // namespace
 
+std::vector<float> fp8_scales(const float* w, int64_t rows, int64_t cols, bool per_channel) {
+  std::vector<float> scales;
+  if (per_channel) {
+    for (int64_t r = 0; r < rows; ++r) scales.push_back(amax(w + r * cols, cols) / kE4m3Max);
+  } else {
+    scales.push_back(amax(w, rows * cols) / kE4m3Max);
+  }
+  return scales;
+}
+
 Fp8Weight quantize_fp8(const float* w, int64_t rows, int64_t cols, bool per_channel,
                        bool from_bf16) {
   const bool quotient_in_bf16 = from_bf16 && !per_channel;
@@ -25,11 +35,7 @@ Fp8Weight quantize_fp8(const float* w, int64_t rows, int64_t cols, bool per_chan
   q.rows = rows;
   q.cols = cols;
   q.codes.resize(static_cast<size_t>(rows * cols));
-  if (per_channel) {
-    for (int64_t r = 0; r < rows; ++r) q.scales.push_back(amax(w + r * cols, cols) / kE4m3Max);
-  } else {
-    q.scales.push_back(amax(w, rows * cols) / kE4m3Max);
-  }
+  q.scales = fp8_scales(w, rows, cols, per_channel);
   for (int64_t r = 0; r < rows; ++r) {
     const float scale = q.scales[per_channel ? static_cast<size_t>(r) : 0];
     for (int64_t c = 0; c < cols; ++c) {
@@ -51,6 +57,26 @@ void dequantize_fp8(const Fp8Weight& q, float* out) {
   }
 }
 
+float nvfp4_scale_2(const float* w, int64_t rows, int64_t cols) {
+  return amax(w, rows * cols) / (kE2m1Max * kE4m3Max);
+}
+
+std::vector<uint8_t> nvfp4_block_scales(const float* w, int64_t rows, int64_t cols,
+                                        float scale_2) {
+  const int64_t blocks = cols / kNvfp4Block;
+  std::vector<uint8_t> out(static_cast<size_t>(rows * blocks));
+  const float scale_2_times_max = kE2m1Max * scale_2;  // f32, as ModelOpt computes it
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t b = 0; b < blocks; ++b) {
+      float scale = amax(w + r * cols + b * kNvfp4Block, kNvfp4Block) / scale_2_times_max;
+      if (scale == 0.0f) scale = 1.0f;
+      // Clamped so that tiny blocks do not underflow to 0 nor huge ones overflow.
+      out[static_cast<size_t>(r * blocks + b)] = f32_to_e4m3(std::clamp(scale, 0x1p-9f, kE4m3Max));
+    }
+  }
+  return out;
+}
+
 Result<Nvfp4Weight> quantize_nvfp4(const float* w, int64_t rows, int64_t cols) {
   if (cols % kNvfp4Block != 0) {
     return invalid_argument("NVFP4 needs the input dimension (" + std::to_string(cols) +
@@ -59,20 +85,15 @@ Result<Nvfp4Weight> quantize_nvfp4(const float* w, int64_t rows, int64_t cols) {
   Nvfp4Weight q;
   q.rows = rows;
   q.cols = cols;
-  q.scale_2 = amax(w, rows * cols) / (kE2m1Max * kE4m3Max);
-  const int64_t blocks = cols / kNvfp4Block;
+  q.scale_2 = nvfp4_scale_2(w, rows, cols);
+  q.block_scale = nvfp4_block_scales(w, rows, cols, q.scale_2);
   q.packed.assign(static_cast<size_t>(rows * cols / 2), 0);
-  q.block_scale.resize(static_cast<size_t>(rows * blocks));
-  const float scale_2_times_max = kE2m1Max * q.scale_2;  // f32, as ModelOpt computes it
+  const int64_t blocks = cols / kNvfp4Block;
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t b = 0; b < blocks; ++b) {
       const float* block = w + r * cols + b * kNvfp4Block;
-      float scale = amax(block, kNvfp4Block) / scale_2_times_max;
-      if (scale == 0.0f) scale = 1.0f;
-      // Clamped so that tiny blocks do not underflow to 0 nor huge ones overflow to NaN.
-      const uint8_t scale_code = f32_to_e4m3(std::clamp(scale, 0x1p-9f, kE4m3Max));
-      q.block_scale[static_cast<size_t>(r * blocks + b)] = scale_code;
-      const float divisor = e4m3_to_f32(scale_code) * q.scale_2;
+      const float divisor =
+          e4m3_to_f32(q.block_scale[static_cast<size_t>(r * blocks + b)]) * q.scale_2;
       for (int64_t i = 0; i < kNvfp4Block; ++i) {
         const uint8_t code = f32_to_e2m1(block[i] / divisor);
         const int64_t col = b * kNvfp4Block + i;

@@ -42,6 +42,13 @@ struct Nvfp4Weight {
 
 // InvalidArgument unless cols is a multiple of 16.
 Result<Nvfp4Weight> quantize_nvfp4(const float* w, int64_t rows, int64_t cols);
+// The scales alone (cheap: one pass of maxima): scale_2 and the e4m3 block scales
+// [rows, cols / 16] that quantize_nvfp4 would give.
+float nvfp4_scale_2(const float* w, int64_t rows, int64_t cols);
+std::vector<uint8_t> nvfp4_block_scales(const float* w, int64_t rows, int64_t cols,
+                                        float scale_2);
+// FP8 dequant multipliers alone: [1] or [rows].
+std::vector<float> fp8_scales(const float* w, int64_t rows, int64_t cols, bool per_channel);
 void dequantize_nvfp4(const Nvfp4Weight& q, float* out);  // out [rows, cols]
 
 }  // namespace fourbrain::quant

@@ -5,6 +5,7 @@
 
 #include "base/file.h"
 #include "models/bert/bert_weights.h"
+#include "quant/quantized_checkpoint.h"
 #include "core/arena_allocator.h"
 #include "ops/gather.h"
 #include "ops/transfer.h"
@@ -78,7 +79,7 @@ Result<std::unique_ptr<BertModel>> BertModel::load(const std::string& dir,
                                                    const BertLoadOptions& options) {
   auto model = std::unique_ptr<BertModel>(new BertModel());
   FB_ASSIGN_OR_RETURN(model->config_, BertConfig::load(join_path(dir, "config.json")));
-  FB_ASSIGN_OR_RETURN(model->checkpoint_, formats::Checkpoint::open(dir));
+  FB_ASSIGN_OR_RETURN(model->checkpoint_, quant::open_checkpoint(dir));
   FB_ASSIGN_OR_RETURN(BertWeights w, bind_bert_weights(model->checkpoint_, model->config_));
   model->precision_ = options.precision;
   if (options.cuda_device >= 0) {

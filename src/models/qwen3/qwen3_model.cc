@@ -6,6 +6,7 @@
 #include "base/file.h"
 #include "core/arena_allocator.h"
 #include "models/qwen3/qwen3_weights.h"
+#include "quant/quantized_checkpoint.h"
 #include "ops/gather.h"
 #include "ops/transfer.h"
 
@@ -52,7 +53,7 @@ Result<std::unique_ptr<Qwen3Model>> Qwen3Model::load(const std::string& dir,
                                                      const Qwen3LoadOptions& options) {
   auto model = std::unique_ptr<Qwen3Model>(new Qwen3Model());
   FB_ASSIGN_OR_RETURN(model->config_, Qwen3Config::load(join_path(dir, "config.json")));
-  FB_ASSIGN_OR_RETURN(model->checkpoint_, formats::Checkpoint::open(dir));
+  FB_ASSIGN_OR_RETURN(model->checkpoint_, quant::open_checkpoint(dir));
   FB_ASSIGN_OR_RETURN(Qwen3Weights w, bind_qwen3_weights(model->checkpoint_, model->config_));
   model->precision_ = options.precision;
   if (options.cuda_device >= 0) {

@@ -1,0 +1,83 @@
+// `fourbrain quantize` and `fourbrain verify`: a checkpoint to FP8 or NVFP4 in ModelOpt's
+// format with a manifest, and a check of a quantized folder against its manifest
+// (quant/checkpoint_quantizer.h).
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <sstream>
+
+#include "apps/commands.h"
+#include "formats/json_writer.h"
+#include "quant/checkpoint_quantizer.h"
+
+namespace fourbrain::apps {
+namespace {
+
+struct QuantizeFlags {
+  std::string model_dir, out_dir, precision;
+  std::string exclude;  // comma-separated module patterns
+};
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+Status run_quantize(const QuantizeFlags& f) {
+  quant::QuantizeOptions options;
+  options.precision = f.precision == "fp8" ? quant::QuantPrecision::kFp8
+                                           : quant::QuantPrecision::kNvfp4;
+  options.exclude = split_commas(f.exclude);
+  const auto start = std::chrono::steady_clock::now();
+  FB_ASSIGN_OR_RETURN(quant::QuantizeReport r,
+                      quant::quantize_checkpoint(f.model_dir, f.out_dir, options));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  formats::JsonWriter w;
+  w.begin_object().key("out").value(f.out_dir).key("precision").value(f.precision);
+  w.key("quantized_modules").value(r.n_quantized).key("kept_modules").begin_array();
+  for (const std::string& k : r.kept) w.value(k);
+  w.end_array().key("weight_error").begin_object();
+  w.key("mean_relative").value(r.mean_relative_error);
+  w.key("max_relative").value(r.max_relative_error);
+  w.key("worst_module").value(r.worst_module).end_object();
+  w.key("seconds").value(seconds).end_object();
+  std::printf("%s\n", w.str().c_str());
+  return Status::ok();
+}
+
+}  // namespace
+
+Command add_quantize_command(CLI::App& app) {
+  auto flags = std::make_shared<QuantizeFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "quantize", "Quantize a checkpoint to FP8 or NVFP4 (ModelOpt format, with a manifest)");
+  cmd->add_option("--model", flags->model_dir, "HuggingFace checkpoint directory")->required();
+  cmd->add_option("--out", flags->out_dir, "output directory")->required();
+  cmd->add_option("--precision", flags->precision, "fp8 or nvfp4")
+      ->required()
+      ->check(CLI::IsMember({"fp8", "nvfp4"}));
+  cmd->add_option("--exclude", flags->exclude,
+                  "more modules to keep as they are, comma-separated fnmatch patterns "
+                  "(embeddings, lm_head, pooler and classifier heads always are)");
+  return [flags] { return run_quantize(*flags); };
+}
+
+Command add_verify_command(CLI::App& app) {
+  auto dir = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("verify", "Check a quantized folder against its manifest");
+  cmd->add_option("dir", *dir, "the quantized checkpoint folder")->required();
+  return [dir]() -> Status {
+    std::vector<std::string> problems;
+    Status st = quant::verify_checkpoint(*dir, problems);
+    for (const std::string& p : problems) std::fprintf(stderr, "%s\n", p.c_str());
+    if (st.is_ok()) std::printf("%s: every file matches the manifest\n", dir->c_str());
+    return st;
+  };
+}
+
+}  // namespace fourbrain::apps

@@ -1,0 +1,82 @@
+"""`fourbrain quantize`, `verify` and `compare` on the real all-MiniLM-L6-v2 (the packaged
+model scripts/fetch_models.sh installs) and a tiny Qwen3: the output is ModelOpt's format
+(read back with HF's safetensors), the manifest catches a changed or missing file, the
+quantized folder serves, and fidelity stays where it was measured (docs/BENCHMARKS.md)."""
+import json
+import lzma
+import os
+import subprocess
+
+import pytest
+from safetensors import safe_open
+
+from conftest import BINARY, checkpoint_dir
+
+MINILM = os.path.expanduser(os.environ.get("FOURBRAIN_MODEL_CACHE", "~/.cache/fourbrain/models")
+                            ) + "/all-MiniLM-L6-v2"
+SENTENCES = os.path.join(os.path.dirname(__file__), "../data/minilm/sentences.txt.xz")
+
+
+def run(*args):
+    return subprocess.run([BINARY, *args], capture_output=True, text=True, timeout=600)
+
+
+def minilm():
+    if not os.path.isfile(os.path.join(MINILM, "model.safetensors")):
+        pytest.skip("all-MiniLM-L6-v2 is not in the model cache (scripts/fetch_models.sh)")
+    return MINILM
+
+
+@pytest.mark.parametrize("precision,min_mean_cosine", [("fp8", 0.997), ("nvfp4", 0.96)])
+def test_quantize_verify_compare_minilm(tmp_path, precision, min_mean_cosine):
+    out = tmp_path / precision
+    q = run("quantize", "--model", minilm(), "--out", str(out), "--precision", precision)
+    assert q.returncode == 0, q.stderr
+    report = json.loads(q.stdout)
+    assert report["quantized_modules"] == 36  # 6 layers x (qkv 3 + attn out + 2 ffn)
+    assert any("word_embeddings" in k for k in report["kept_modules"])
+    with safe_open(str(out / "model.safetensors"), "np") as f:  # headers only: no torch needed
+        keys = set(f.keys())
+        prefix = "encoder.layer.0.attention.self.query"
+        assert {prefix + ".weight", prefix + ".weight_scale"} <= keys
+        if precision == "nvfp4":
+            assert prefix + ".weight_scale_2" in keys
+            assert f.get_slice(prefix + ".weight").get_shape() == [384, 192]  # two codes a byte
+            assert f.get_slice(prefix + ".weight_scale").get_shape() == [384, 24]
+        else:
+            assert str(f.get_slice(prefix + ".weight").get_dtype()) == "F8_E4M3"
+    config = json.loads((out / "config.json").read_text())
+    assert config["quantization_config"]["quant_method"] == "modelopt"
+    assert (out / "1_Pooling" / "config.json").is_file()  # the sentence-transformers modules
+
+    assert run("verify", str(out)).returncode == 0
+    texts = tmp_path / "texts.txt"
+    with lzma.open(SENTENCES, "rt") as f:
+        texts.write_text("".join(f.readlines()[:200]))
+    cmp = run("compare", "--reference", minilm(), "--candidate", str(out), "--texts", str(texts),
+              "--precision", "f32")
+    assert cmp.returncode == 0, cmp.stderr
+    fidelity = json.loads(cmp.stdout)
+    assert fidelity["texts"] == 200
+    assert fidelity["mean_cosine"] >= min_mean_cosine, fidelity
+    assert fidelity["mean_spearman_similarity_ranking"] >= min_mean_cosine, fidelity
+
+    (out / "vocab.txt").write_text("changed")
+    (out / "modules.json").unlink()
+    bad = run("verify", str(out))
+    assert bad.returncode == 1
+    assert "vocab.txt: changed" in bad.stderr and "modules.json: missing" in bad.stderr
+
+
+def test_quantized_qwen3_serves_and_bad_requests_fail(tmp_path):
+    model = checkpoint_dir("qwen3-tiny-embedding")
+    out = tmp_path / "fp8"
+    assert run("quantize", "--model", model, "--out", str(out), "--precision", "fp8").returncode == 0
+    a = json.loads(run("embed", "--model", model, "--precision", "f32", "a test").stdout)
+    b = json.loads(run("embed", "--model", str(out), "--precision", "f32", "a test").stdout)
+    va, vb = a["data"][0]["embedding"], b["data"][0]["embedding"]
+    cosine = sum(x * y for x, y in zip(va, vb))  # both are unit vectors
+    assert 0.98 < cosine < 1.0  # close, but quantized for real
+    same = run("quantize", "--model", model, "--out", model, "--precision", "fp8")
+    assert same.returncode == 1 and "must not be the source" in same.stderr
+    assert run("verify", str(tmp_path)).returncode == 1  # no manifest
