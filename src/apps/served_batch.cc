@@ -8,6 +8,7 @@ Result<std::unique_ptr<models::ServedModel>> load_for_cli(models::ModelTask task
   FB_ASSIGN_OR_RETURN(int bf16, apply_model_flags(flags));
   models::ServedModelOptions options;
   options.bf16 = bf16 != 0;
+  options.fp8 = bf16 == 2;
   FB_ASSIGN_OR_RETURN(options.cuda_device, parse_device(flags.device));
   options.max_batch_tokens = flags.max_batch_tokens;
   options.max_length = max_length;

@@ -45,7 +45,8 @@ struct SequenceJob {
 
 struct ServedModelOptions {
   bool bf16 = false;                // GEMMs in bf16 (on CPUs with native bf16) or f32
-  int cuda_device = -1;             // -1: the CPU; else the GPU (Qwen3, bf16 only)
+  int cuda_device = -1;             // -1: the CPU; else the GPU (bf16)
+  bool fp8 = false;                 // GPU, Qwen3: FP8 weights (quantized at load) and activations
   int64_t max_batch_tokens = 8192;  // tokens per forward pass (bounds activation memory)
   size_t max_length = 8192;         // default tokens per item
 };

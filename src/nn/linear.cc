@@ -96,4 +96,12 @@ Result<Linear> Linear::from_parts(const std::vector<Tensor>& parts, ops::MatmulP
   return linear;
 }
 
+Result<Linear> Linear::from_fp8(const Tensor& codes, const Tensor& scales,
+                                Allocator& device_memory) {
+  Linear linear;
+  FB_ASSIGN_OR_RETURN(linear.weight_,
+                      ops::LinearWeight::prepare_fp8(codes, scales, device_memory));
+  return linear;
+}
+
 }  // namespace fourbrain::nn

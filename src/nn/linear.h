@@ -24,6 +24,10 @@ class Linear {
                                    const std::vector<Tensor>& biases = {},
                                    Allocator* device_memory = nullptr);
 
+  // An FP8 Linear on CUDA from quantized parts (see ops::LinearWeight::prepare_fp8).
+  static Result<Linear> from_fp8(const Tensor& codes, const Tensor& scales,
+                                 Allocator& device_memory);
+
   // x f32 [n, in] -> y f32 [n, out] (see ops::linear for bf16 and CUDA).
   Status forward(const Tensor& x, Tensor& y) const { return ops::linear(x, *weight_, y); }
   // y f32 += x · Wᵀ (+ b): a residual add, inside the GEMM where the backend can.

@@ -34,7 +34,7 @@ class CpuLinearWeight final : public LinearWeight {
 };
 
 kernels::cpu::GemmPrecision to_kernel(MatmulPrecision p) {
-  return p == MatmulPrecision::kBF16 ? kernels::cpu::GemmPrecision::kBF16
+  return p != MatmulPrecision::kF32 ? kernels::cpu::GemmPrecision::kBF16
                                      : kernels::cpu::GemmPrecision::kF32;
 }
 
@@ -83,7 +83,7 @@ Result<std::shared_ptr<const LinearWeight>> LinearWeight::prepare(const Tensor& 
 Status detail::check_linear_shapes(const Tensor& x, const LinearWeight& weight,
                                    const Tensor& y) {
   constexpr std::string_view kOp = "linear";
-  const bool bf16_ok = weight.precision() == MatmulPrecision::kBF16;
+  const bool bf16_ok = weight.precision() != MatmulPrecision::kF32;
   const bool x_ok =
       detail::is_matrix(x, DType::kF32) || (bf16_ok && detail::is_matrix(x, DType::kBF16));
   if (!x_ok || x.dim(1) != weight.in_features()) {
@@ -102,11 +102,23 @@ Status detail::check_linear_shapes(const Tensor& x, const LinearWeight& weight,
   return Status::ok();
 }
 
+Result<std::shared_ptr<const LinearWeight>> LinearWeight::prepare_fp8(const Tensor& codes,
+                                                                      const Tensor& scales,
+                                                                      Allocator& device_memory) {
+  if (device_memory.device() != DeviceKind::kCuda) {
+    return unsupported("LinearWeight::prepare_fp8: FP8 GEMMs run on CUDA only");
+  }
+  return detail::CudaFp8LinearWeight::create(codes, scales, device_memory);
+}
+
 Status linear(const Tensor& x, const LinearWeight& weight, Tensor& y) {
   FB_RETURN_IF_ERROR(detail::check_linear_shapes(x, weight, y));
   constexpr std::string_view kOp = "linear";
   if (const auto* cuda_weight = dynamic_cast<const detail::CudaLinearWeight*>(&weight)) {
     return cuda_weight->multiply(x, y);
+  }
+  if (const auto* fp8_weight = dynamic_cast<const detail::CudaFp8LinearWeight*>(&weight)) {
+    return fp8_weight->multiply(x, y);
   }
   FB_RETURN_IF_ERROR(detail::require_cpu(kOp, {&x, &y}));
   const auto* cpu_weight = dynamic_cast<const CpuLinearWeight*>(&weight);
@@ -122,6 +134,10 @@ Status linear_accumulate(const Tensor& x, const LinearWeight& weight, Tensor& y)
     // Same checks as linear(), then the product is added in the GEMM's epilogue.
     FB_RETURN_IF_ERROR(detail::check_linear_shapes(x, weight, y));
     return cuda_weight->multiply(x, y, /*accumulate=*/true);
+  }
+  if (const auto* fp8_weight = dynamic_cast<const detail::CudaFp8LinearWeight*>(&weight)) {
+    FB_RETURN_IF_ERROR(detail::check_linear_shapes(x, weight, y));
+    return fp8_weight->multiply(x, y, /*accumulate=*/true);
   }
   FB_ASSIGN_OR_RETURN(Tensor product, Tensor::empty(DType::kF32, y.shape()));
   FB_RETURN_IF_ERROR(linear(x, weight, product));

@@ -71,4 +71,52 @@ Status CudaLinearWeight::multiply(const Tensor& x, Tensor& y, bool accumulate) c
   return kernels::cuda::gemm_bf16(cuda_context(), args);
 }
 
+Result<std::shared_ptr<const LinearWeight>> CudaFp8LinearWeight::create(
+    const Tensor& codes, const Tensor& scales, Allocator& device_memory) {
+  if (codes.rank() != 2 || codes.dtype() != DType::kU8 || scales.dtype() != DType::kF32 ||
+      scales.rank() != 1 || scales.dim(0) != codes.dim(0)) {
+    return bad_argument("LinearWeight::prepare_fp8", "codes " + describe(codes) + ", scales " +
+                                                          describe(scales) +
+                                                          " (want u8[out, in], f32[out])");
+  }
+  auto w = std::make_shared<CudaFp8LinearWeight>();
+  FB_ASSIGN_OR_RETURN(w->codes_, upload(codes.raw_data(), DType::kU8, codes.shape(), device_memory));
+  FB_ASSIGN_OR_RETURN(w->scales_,
+                      upload(scales.raw_data(), DType::kF32, scales.shape(), device_memory));
+  return std::shared_ptr<const LinearWeight>(w);
+}
+
+Status CudaFp8LinearWeight::multiply(const Tensor& x, Tensor& y, bool accumulate) const {
+  constexpr std::string_view kOp = "linear";
+  if (x.device() != DeviceKind::kCuda || y.device() != DeviceKind::kCuda ||
+      x.dtype() != DType::kBF16) {
+    return bad_argument(kOp, "an FP8 weight takes x bf16 and y on CUDA, not x " + describe(x));
+  }
+  if (kernels::cuda::current_context() == nullptr) {
+    return unsupported("linear: CUDA tensors but no CUDA context on this thread");
+  }
+  kernels::cuda::Context& ctx = cuda_context();
+  const int64_t n = x.dim(0), k = in_features();
+  // Quantized activations, then their scales (16-byte aligned for cuBLASLt).
+  const size_t codes_bytes = (static_cast<size_t>(n * k) + 255) / 256 * 256;
+  FB_ASSIGN_OR_RETURN(void* scratch,
+                      kernels::cuda::context_scratch(ctx, codes_bytes + static_cast<size_t>(n) * 4));
+  auto* xq = static_cast<uint8_t*>(scratch);
+  auto* x_scales = reinterpret_cast<float*>(xq + codes_bytes);
+  FB_RETURN_IF_ERROR(
+      kernels::cuda::quantize_fp8_rows(ctx, x.data<uint16_t>(), n, k, xq, x_scales));
+  kernels::cuda::Fp8GemmArgs args;
+  args.x = xq;
+  args.x_scales = x_scales;
+  args.w = codes_.data<uint8_t>();
+  args.w_scales = scales_.data<float>();
+  args.n = n;
+  args.out_features = out_features();
+  args.k = k;
+  args.y = y.raw_data();
+  args.y_dtype = y.dtype();
+  args.accumulate = accumulate;
+  return kernels::cuda::gemm_fp8(ctx, args);
+}
+
 }  // namespace fourbrain::ops::detail

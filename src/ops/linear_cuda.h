@@ -34,4 +34,23 @@ class CudaLinearWeight final : public LinearWeight {
   Tensor bias_;    // f32 [out], device (empty: none)
 };
 
+// FP8 (E4M3) weight with per-output-channel scales, on the device; x is quantized per token
+// into the context's scratch before each GEMM.
+class CudaFp8LinearWeight final : public LinearWeight {
+ public:
+  static Result<std::shared_ptr<const LinearWeight>> create(const Tensor& codes,
+                                                            const Tensor& scales,
+                                                            Allocator& device_memory);
+  int64_t out_features() const override { return codes_.dim(0); }
+  int64_t in_features() const override { return codes_.dim(1); }
+  MatmulPrecision precision() const override { return MatmulPrecision::kFp8; }
+  bool has_bias() const override { return false; }
+  size_t nbytes() const override { return codes_.nbytes() + scales_.nbytes(); }
+  Status multiply(const Tensor& x, Tensor& y, bool accumulate = false) const;
+
+ private:
+  Tensor codes_;   // u8 (e4m3) [out, in], device
+  Tensor scales_;  // f32 [out], device
+};
+
 }  // namespace fourbrain::ops::detail

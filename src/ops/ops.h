@@ -30,7 +30,9 @@ namespace fourbrain::ops {
 
 // Precision of the GEMMs: kF32 keeps everything in f32 (used to match HF f32 exactly);
 // kBF16 rounds the GEMM inputs to bf16 and accumulates in f32 (AMX / avx512_bf16).
-enum class MatmulPrecision { kF32, kBF16 };
+// kFp8 (CUDA only): E4M3 weights with per-channel scales and activations quantized per token
+// at run time (prepare_fp8 makes such weights).
+enum class MatmulPrecision { kF32, kBF16, kFp8 };
 
 // A weight matrix W [out_features, in_features] (and optionally a bias [out_features])
 // prepared once for repeated y = x · Wᵀ (+ bias) products (converted and, where the backend
@@ -46,6 +48,12 @@ class LinearWeight {
                                                              MatmulPrecision precision,
                                                              const Tensor* bias = nullptr,
                                                              Allocator* device_memory = nullptr);
+  // An FP8 weight for the CUDA backend from already quantized parts: `codes` u8 (E4M3)
+  // [out, in] and `scales` f32 [out] (dequant multipliers), host tensors uploaded to
+  // `device_memory` (a CUDA allocator).
+  static Result<std::shared_ptr<const LinearWeight>> prepare_fp8(const Tensor& codes,
+                                                                 const Tensor& scales,
+                                                                 Allocator& device_memory);
   virtual ~LinearWeight() = default;
   virtual int64_t out_features() const = 0;
   virtual int64_t in_features() const = 0;
@@ -56,7 +64,7 @@ class LinearWeight {
 };
 
 // y [n, out] = x [n, in] · Wᵀ (+ bias). x f32 (or bf16 for a kBF16 weight), y f32.
-// On CUDA: x bf16, y f32 or bf16.
+// On CUDA: x bf16, y f32 or bf16 (kFp8 weights quantize x per token first).
 Status linear(const Tensor& x, const LinearWeight& weight, Tensor& y);
 
 // y [n, out] += x [n, in] · Wᵀ (+ bias): a residual add. y f32. On CUDA the add is the

@@ -5,6 +5,8 @@
 
 #include "cuda_test_util.h"
 #include "ops/gather.h"
+#include "quant/fp_formats.h"
+#include "quant/weight_quantizers.h"
 #include "ops/ops.h"
 
 namespace fourbrain {
@@ -266,6 +268,45 @@ TEST_F(CudaOpsTest, Bf16LinearMatchesDoubleReference) {
         check_guards(y);
       }
     }
+  }
+}
+
+// FP8: weights quantized per channel (quant/), activations per token on the GPU; against a
+// double-precision product of the same dequantized values.
+TEST_F(CudaOpsTest, Fp8LinearMatchesItsDequantizedProduct) {
+  const int64_t out_f = 256, k = 512;
+  const Tensor w = random_host(DType::kF32, {out_f, k}, 40, 0.05f);
+  const quant::Fp8Weight qw = quant::quantize_fp8(w.data<float>(), out_f, k, true, false);
+  std::vector<float> wd(static_cast<size_t>(out_f * k));
+  quant::dequantize_fp8(qw, wd.data());
+  Tensor codes = Tensor::borrow(DType::kU8, {out_f, k}, qw.codes.data(), nullptr);
+  Tensor scales = Tensor::borrow(DType::kF32, {out_f}, qw.scales.data(), nullptr);
+  auto weight = ops::LinearWeight::prepare_fp8(codes, scales, *mem_);
+  ASSERT_TRUE(weight.is_ok()) << weight.status().to_string();
+  for (int64_t n : {1, 5, 64, 333}) {
+    const Tensor x = random_host(DType::kBF16, {n, k}, 41 + static_cast<uint32_t>(n));
+    const std::vector<float> xf = floats(x);
+    std::vector<float> want(static_cast<size_t>(n * out_f));
+    for (int64_t i = 0; i < n; ++i) {
+      float amax = 0;
+      for (int64_t j = 0; j < k; ++j) amax = std::max(amax, std::abs(xf[i * k + j]));
+      const float sx = amax > 0 ? amax / 448.0f : 1.0f;
+      std::vector<double> xq(static_cast<size_t>(k));
+      for (int64_t j = 0; j < k; ++j) {
+        xq[j] = double(quant::e4m3_to_f32(quant::f32_to_e4m3(xf[i * k + j] / sx))) * sx;
+      }
+      for (int64_t o = 0; o < out_f; ++o) {
+        double acc = 0;
+        for (int64_t j = 0; j < k; ++j) acc += xq[j] * wd[o * k + j];
+        want[i * out_f + o] = static_cast<float>(acc);
+      }
+    }
+    Tensor gx = to_gpu(x);
+    auto y = guarded(DType::kF32, {n, out_f});
+    const Status st = ops::linear(gx, **weight, y.view);
+    ASSERT_TRUE(st.is_ok()) << st.to_string();
+    EXPECT_LE(max_diff(floats(to_host(y.view)), want), 1e-3 * max_abs(want)) << "n " << n;
+    check_guards(y);
   }
 }
 

@@ -112,6 +112,29 @@ TEST_F(CudaQwen3Test, RerankerScoresMatchCpuAndTransformers) {
   EXPECT_LE(worst_hf, 1e-2);
 }
 
+TEST_F(CudaQwen3Test, Fp8EmbeddingsStayCloseToF32) {
+  const std::string dir = testing::test_data_path("qwen3-tiny-embedding");
+  models::Qwen3RunOptions fp8 = gpu_options();
+  fp8.precision = ops::MatmulPrecision::kFp8;
+  auto gpu = models::Qwen3Embedder::load(dir, fp8);
+  ASSERT_TRUE(gpu.is_ok()) << gpu.status().to_string();
+  const std::vector<std::string> texts =
+      reference_texts(*testing::qwen3_references().find("embedding"));
+  auto got = (*gpu)->embed({texts, std::nullopt, 0, 8192});
+  ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+  auto cpu = models::Qwen3Embedder::load(dir, {});
+  ASSERT_TRUE(cpu.is_ok());
+  auto want = (*cpu)->embed({texts, std::nullopt, 0, 8192});
+  ASSERT_TRUE(want.is_ok());
+  double worst = 1;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    worst = std::min(worst, cosine(got->embeddings[i], want->embeddings[i]));
+  }
+  std::printf("[ measured ] tiny Qwen3, FP8 on the GPU vs f32 on the CPU: worst cosine %.6f\n",
+              worst);
+  EXPECT_GE(worst, 0.99);
+}
+
 TEST_F(CudaQwen3Test, BatchInvarianceAndConcurrentInstances) {
   const std::string dir = testing::test_data_path("qwen3-tiny-embedding");
   auto gpu = models::Qwen3Embedder::load(dir, gpu_options());

@@ -135,7 +135,7 @@ class Env:
             torch.cuda.set_device(args.device_index)
             self.device = torch.device(f"cuda:{args.device_index}")
             self.dtype = torch.bfloat16
-            self.fb_device, self.fb_precision = f"cuda:{args.device_index}", "bf16"
+            self.fb_device, self.fb_precision = f"cuda:{args.device_index}", args.fourbrain_precision
         self.device_index = args.device_index
 
     @property
@@ -756,6 +756,8 @@ def parse_args():
     ap.add_argument("--skip-st", action="store_true", help="no sentence-transformers peer")
     ap.add_argument("--device-index", type=int, default=0, help="CUDA device (torch and fourbrain)")
     ap.add_argument("--fourbrain-timeout", type=int, default=600, help="seconds per fourbrain run")
+    ap.add_argument("--fourbrain-precision", default="bf16", choices=["bf16", "fp8"],
+                    help="fourbrain's precision on the GPU (fp8: weights quantized at load)")
     ap.add_argument("--cpu-smoke", action="store_true",
                     help="tiny shapes on the CPU in float32, no GEMM rate, no nvidia-smi")
     return ap.parse_args()

@@ -87,6 +87,7 @@ void ContextDeleter::operator()(Context* ctx) const {
   for (auto& [key, plan] : ctx->gemm_plans) destroy_plan(plan);
   if (ctx->lt != nullptr) cublasLtDestroy(ctx->lt);
   if (ctx->gemm_workspace != nullptr) cudaFree(ctx->gemm_workspace);
+  if (ctx->scratch != nullptr) cudaFree(ctx->scratch);
   if (ctx->stream != nullptr) cudaStreamDestroy(ctx->stream);
   delete ctx;
 }
@@ -110,7 +111,19 @@ Result<ContextPtr> create_context(int device) {
 }
 
 int context_device(const Context& ctx) { return ctx.device; }
-size_t context_bytes(const Context& ctx) { return ctx.gemm_workspace_bytes; }
+size_t context_bytes(const Context& ctx) { return ctx.gemm_workspace_bytes + ctx.scratch_bytes; }
+
+Result<void*> context_scratch(Context& ctx, size_t bytes) {
+  if (bytes <= ctx.scratch_bytes) return ctx.scratch;
+  FB_CUDA_RETURN(cudaStreamSynchronize(ctx.stream));  // the old block may still be in use
+  if (ctx.scratch != nullptr) cudaFree(ctx.scratch);
+  ctx.scratch = nullptr;
+  ctx.scratch_bytes = 0;
+  const size_t rounded = (bytes + (1u << 20) - 1) & ~size_t{(1u << 20) - 1};
+  FB_CUDA_RETURN(cudaMalloc(&ctx.scratch, rounded));
+  ctx.scratch_bytes = rounded;
+  return ctx.scratch;
+}
 
 Status synchronize(Context& ctx) {
   FB_CUDA_RETURN(cudaStreamSynchronize(ctx.stream));

@@ -28,8 +28,8 @@ struct GemmPlan {
 // y (f32/bf16) [n, out] += bias (f32 [out]), for GEMMs whose bias has no epilogue.
 Status add_bias(Context& ctx, const float* bias, int64_t n, int64_t out, void* y, DType y_dtype);
 void destroy_plan(GemmPlan& plan);
-// (n, out_features, k, y dtype, has bias)
-using GemmKey = std::tuple<int64_t, int64_t, int64_t, int, bool>;
+// (n, out_features, k, y dtype, has bias, fp8)
+using GemmKey = std::tuple<int64_t, int64_t, int64_t, int, bool, bool>;
 
 class Context {
  public:
@@ -41,6 +41,8 @@ class Context {
   int sm_count = 0;
   std::map<GemmKey, GemmPlan> gemm_plans;  // used by the context's one thread only
   bool trap_next_launch = false;           // inject_fault_for_testing()
+  void* scratch = nullptr;                 // context_scratch()
+  size_t scratch_bytes = 0;
 };
 
 // Launches the trap of inject_fault_for_testing() if it is armed; true when it did (the

@@ -81,6 +81,30 @@ struct GemmArgs {
 };
 Status gemm_bf16(Context& ctx, const GemmArgs& args);
 
+// FP8 (E4M3) GEMMs with dynamic per-token activation scales, on Hopper and later:
+// y (f32/bf16) [n, out] (+)= diag(x_scales) · (xq · wqᵀ) · diag(w_scales), through cuBLASLt's
+// outer-vector scaling (f32 accumulation); xq e4m3 [n, k], wq e4m3 [out, k].
+struct Fp8GemmArgs {
+  const uint8_t* x = nullptr;
+  const float* x_scales = nullptr;  // [n]
+  const uint8_t* w = nullptr;
+  const float* w_scales = nullptr;  // [out_features]
+  int64_t n = 0, out_features = 0, k = 0;
+  void* y = nullptr;
+  DType y_dtype = DType::kBF16;
+  bool accumulate = false;  // y += (f32 y only)
+};
+Status gemm_fp8(Context& ctx, const Fp8GemmArgs& args);
+
+// Dynamic per-token FP8: xq (e4m3 [n, k]) and scales ([n]) = amax(row) / 448 (1 for a zero
+// row) from x (bf16 [n, k]); e4m3 rounds to nearest even and saturates.
+Status quantize_fp8_rows(Context& ctx, const uint16_t* x, int64_t n, int64_t k, uint8_t* xq,
+                         float* scales);
+
+// Device scratch owned by the context, at least `bytes` (grown when needed, which waits for
+// the stream); valid until the next call on the same context.
+Result<void*> context_scratch(Context& ctx, size_t bytes);
+
 // Encoder (BERT-family) kernels. All math in f32.
 
 // out (f32/bf16) [n, h] = layer_norm(x + residual) * weight + bias, as torch.nn.LayerNorm

@@ -46,6 +46,11 @@ Status gather_rows(Context&, const void*, size_t, const int32_t*, int64_t, void*
   return no_cuda();
 }
 Status gemm_bf16(Context&, const GemmArgs&) { return no_cuda(); }
+Status gemm_fp8(Context&, const Fp8GemmArgs&) { return no_cuda(); }
+Status quantize_fp8_rows(Context&, const uint16_t*, int64_t, int64_t, uint8_t*, float*) {
+  return no_cuda();
+}
+Result<void*> context_scratch(Context&, size_t) { return no_cuda(); }
 Status layer_norm(Context&, const float*, const float*, const float*, const float*, float, int64_t,
                   int64_t, void*, DType) {
   return no_cuda();

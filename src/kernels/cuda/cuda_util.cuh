@@ -4,6 +4,7 @@
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+#include <cuda_fp8.h>
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -49,6 +50,25 @@ __device__ __forceinline__ float block_sum(float v) {
   const int n_warps = blockDim.x >> 5;
   float total = lane < n_warps ? partial[lane] : 0.0f;
   return warp_sum(total);
+}
+
+__device__ __forceinline__ float warp_max(float v) {
+  for (int offset = 16; offset > 0; offset >>= 1) {
+    v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, offset));
+  }
+  return v;
+}
+
+// Max over the block, as block_sum.
+__device__ __forceinline__ float block_max(float v) {
+  __shared__ float partial[32];
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  v = warp_max(v);
+  __syncthreads();
+  if (lane == 0) partial[warp] = v;
+  __syncthreads();
+  const int n_warps = blockDim.x >> 5;
+  return warp_max(lane < n_warps ? partial[lane] : 0.0f);
 }
 
 inline unsigned blocks_for(int64_t n, int per_block) {

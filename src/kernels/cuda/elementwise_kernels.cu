@@ -39,6 +39,22 @@ __global__ void gather_kernel(const Chunk* x, int64_t chunks_per_row, const int3
   out[i] = x[rows[r] * chunks_per_row + c];
 }
 
+// One block per row: the row's amax, then the codes (satfinite e4m3, round to nearest even).
+__global__ void quantize_fp8_rows_kernel(const __nv_bfloat16* x, int64_t k, __nv_fp8_e4m3* xq,
+                                         float* scales) {
+  const int64_t row = blockIdx.x;
+  const __nv_bfloat16* xr = x + row * k;
+  float m = 0.0f;
+  for (int64_t i = threadIdx.x; i < k; i += blockDim.x) m = fmaxf(m, fabsf(__bfloat162float(xr[i])));
+  m = block_max(m);
+  const float scale = m > 0.0f ? m / 448.0f : 1.0f;
+  if (threadIdx.x == 0) scales[row] = scale;
+  __nv_fp8_e4m3* qr = xq + row * k;
+  for (int64_t i = threadIdx.x; i < k; i += blockDim.x) {
+    qr[i] = __nv_fp8_e4m3(__bfloat162float(xr[i]) / scale);
+  }
+}
+
 template <typename T>
 __global__ void add_bias_kernel(const float* bias, int64_t out, int64_t total, T* y) {
   const int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
@@ -86,6 +102,15 @@ Status silu_mul(Context& ctx, const void* gate_up, DType in_dtype, int64_t n, in
   if (in_bf16) return launch_silu<__nv_bfloat16, float>(ctx, gate_up, n, inter, out);
   if (out_bf16) return launch_silu<float, __nv_bfloat16>(ctx, gate_up, n, inter, out);
   return launch_silu<float, float>(ctx, gate_up, n, inter, out);
+}
+
+Status quantize_fp8_rows(Context& ctx, const uint16_t* x, int64_t n, int64_t k, uint8_t* xq,
+                         float* scales) {
+  if (n == 0) return Status::ok();
+  quantize_fp8_rows_kernel<<<static_cast<unsigned>(n), kThreads, 0, ctx.stream>>>(
+      reinterpret_cast<const __nv_bfloat16*>(x), k, reinterpret_cast<__nv_fp8_e4m3*>(xq), scales);
+  FB_CUDA_LAUNCHED("quantize_fp8_rows");
+  return Status::ok();
 }
 
 Status add_bias(Context& ctx, const float* bias, int64_t n, int64_t out, void* y, DType y_dtype) {

@@ -6,7 +6,9 @@
 #include "base/file.h"
 #include "core/arena_allocator.h"
 #include "models/qwen3/qwen3_weights.h"
+#include "kernels/cpu/convert.h"
 #include "quant/quantized_checkpoint.h"
+#include "quant/weight_quantizers.h"
 #include "ops/gather.h"
 #include "ops/transfer.h"
 
@@ -47,6 +49,20 @@ Result<IndexInputs> index_inputs(const RaggedBatch& batch, const std::vector<int
   return in;
 }
 
+// The stacked parts quantized to FP8 with per-output-channel scales (ModelOpt's export
+// semantics, quant/weight_quantizers.h), as an FP8 Linear on the GPU.
+Result<nn::Linear> fp8_linear(const std::vector<Tensor>& parts, Allocator& device_memory) {
+  FB_ASSIGN_OR_RETURN(Tensor stacked, nn::stack_rows(parts));
+  const int64_t rows = stacked.dim(0), cols = stacked.dim(1);
+  std::vector<float> w(static_cast<size_t>(rows * cols));
+  kernels::cpu::convert_to_f32_parallel(stacked.raw_data(), stacked.dtype(), rows * cols, w.data());
+  const quant::Fp8Weight q = quant::quantize_fp8(w.data(), rows, cols, /*per_channel=*/true,
+                                                 stacked.dtype() == DType::kBF16);
+  const Tensor codes = Tensor::borrow(DType::kU8, {rows, cols}, q.codes.data(), nullptr);
+  const Tensor scales = Tensor::borrow(DType::kF32, {rows}, q.scales.data(), nullptr);
+  return nn::Linear::from_fp8(codes, scales, device_memory);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Qwen3Model>> Qwen3Model::load(const std::string& dir,
@@ -56,9 +72,12 @@ Result<std::unique_ptr<Qwen3Model>> Qwen3Model::load(const std::string& dir,
   FB_ASSIGN_OR_RETURN(model->checkpoint_, quant::open_checkpoint(dir));
   FB_ASSIGN_OR_RETURN(Qwen3Weights w, bind_qwen3_weights(model->checkpoint_, model->config_));
   model->precision_ = options.precision;
+  if (options.precision == ops::MatmulPrecision::kFp8 && options.cuda_device < 0) {
+    return unsupported(dir + ": FP8 GEMMs run on a GPU only");
+  }
   if (options.cuda_device >= 0) {
-    if (options.precision != ops::MatmulPrecision::kBF16) {
-      return unsupported(dir + ": on a GPU, Qwen3 runs in bf16 only (precision bf16)");
+    if (options.precision == ops::MatmulPrecision::kF32) {
+      return unsupported(dir + ": on a GPU, Qwen3 runs in bf16 or fp8 (not f32)");
     }
     FB_ASSIGN_OR_RETURN(model->cuda_, CudaPlacement::create(options.cuda_device));
   }
@@ -80,7 +99,8 @@ Status Qwen3Model::prepare_weights(const Qwen3Weights& w, const Qwen3LoadOptions
     FB_ASSIGN_OR_RETURN(Tensor f32, nn::to_f32(t));
     return to_model_device(f32);
   };
-  auto linear = [&](const std::vector<Tensor>& parts) {
+  auto linear = [&](const std::vector<Tensor>& parts) -> Result<nn::Linear> {
+    if (options.precision == ops::MatmulPrecision::kFp8) return fp8_linear(parts, *device_memory);
     return nn::Linear::from_parts(parts, options.precision, {}, device_memory);
   };
   embed_tokens_ = w.embed_tokens;
@@ -207,7 +227,7 @@ Result<Tensor> Qwen3Model::forward_on(const RaggedBatch& batch, Allocator& scrat
   // them without a conversion pass; the residual stream and norms stay f32. On a GPU the
   // GEMM outputs that feed elementwise kernels (qkv, gate_up) are bf16 too, as in HF's bf16
   // model: half the memory traffic of the passes that are bandwidth-bound.
-  const DType gemm_in = precision_ == ops::MatmulPrecision::kBF16 ? DType::kBF16 : DType::kF32;
+  const DType gemm_in = precision_ == ops::MatmulPrecision::kF32 ? DType::kF32 : DType::kBF16;
   const DType gemm_out = cuda_ ? DType::kBF16 : DType::kF32;
   const DType f32 = DType::kF32;
   FB_ASSIGN_OR_RETURN(Tensor x, matrix(scratch, f32, n, h));  // residual stream
