@@ -33,9 +33,12 @@ bool excluded(const std::string& module, const std::vector<std::string>& pattern
   return false;
 }
 
+// The tensor in f32; its mapped source pages are dropped at once (the page cache keeps
+// them for the module's next output), so resident memory stays near one tensor.
 std::vector<float> to_f32(const formats::TensorEntry& e) {
   std::vector<float> w(static_cast<size_t>(e.tensor.numel()));
   kernels::cpu::convert_to_f32_parallel(e.tensor.raw_data(), e.dtype, e.tensor.numel(), w.data());
+  e.drop_pages();
   return w;
 }
 
@@ -66,7 +69,8 @@ Status copy_bytes(const std::vector<T>& v, std::span<uint8_t> out) {
   return Status::ok();
 }
 
-// Declares the quantized tensors of one module; their bytes are made during write().
+// Declares the quantized tensors of one module; their bytes are made during write(), each
+// output from a fresh f32 copy of the source tensor.
 Status add_quantized(formats::SafetensorsWriter& writer, const formats::TensorEntry& e,
                      const std::string& module, QuantPrecision precision, ErrorStats& errors) {
   const int64_t rows = e.shape[0], cols = e.shape[1];
