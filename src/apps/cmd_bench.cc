@@ -105,6 +105,7 @@ Status run_bench(const BenchFlags& f) {
     w.end_array().key("ms_median").value(sorted[sorted.size() / 2]);
     w.key("ms_min").value(sorted.front());
     w.end_object();
+    if (f.outputs_file.empty()) continue;
     outputs_json.key(workload.name).begin_array();
     for (size_t i = 0; i < jobs.size(); ++i) {
       outputs_json.begin_array();

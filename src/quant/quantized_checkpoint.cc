@@ -6,7 +6,7 @@
 #include "core/dtype.h"
 #include "formats/json.h"
 #include "kernels/cpu/convert.h"
-#include "quant/fp_formats.h"
+#include "quant/weight_quantizers.h"
 
 namespace fourbrain::quant {
 namespace {
@@ -18,51 +18,53 @@ std::vector<float> floats_of(const formats::TensorEntry& e) {
   return out;
 }
 
-Result<Tensor> bf16_matrix(int64_t rows, int64_t cols) {
-  return Tensor::empty(DType::kBF16, {rows, cols});
+std::vector<uint8_t> bytes_of(const formats::TensorEntry& e) {
+  const auto* p = static_cast<const uint8_t*>(e.tensor.raw_data());
+  return std::vector<uint8_t>(p, p + e.tensor.nbytes());
 }
 
-Result<Tensor> dequantize_fp8(const formats::TensorEntry& w, const formats::TensorEntry& scale) {
-  const int64_t rows = w.shape[0], cols = w.shape[1];
-  const std::vector<float> s = floats_of(scale);
-  if (s.size() != 1 && static_cast<int64_t>(s.size()) != rows) {
-    return invalid_argument(scale.name + ": " + std::to_string(s.size()) +
-                            " scales for a weight of " + std::to_string(rows) + " rows");
-  }
-  FB_ASSIGN_OR_RETURN(Tensor out, bf16_matrix(rows, cols));
-  const auto* codes = static_cast<const uint8_t*>(w.tensor.raw_data());
+// The weight as the bf16 tensor the models bind (the f32 dequantization, rounded once).
+Result<Tensor> to_bf16(const std::vector<float>& w, int64_t rows, int64_t cols) {
+  FB_ASSIGN_OR_RETURN(Tensor out, Tensor::empty(DType::kBF16, {rows, cols}));
   uint16_t* dst = out.data<uint16_t>();
-  for (int64_t r = 0; r < rows; ++r) {
-    const float sr = s[s.size() == 1 ? 0 : static_cast<size_t>(r)];
-    for (int64_t c = 0; c < cols; ++c) {
-      dst[r * cols + c] = f32_to_bf16(e4m3_to_f32(codes[r * cols + c]) * sr);
-    }
-  }
+  for (size_t i = 0; i < w.size(); ++i) dst[i] = f32_to_bf16(w[i]);
   return out;
 }
 
-Result<Tensor> dequantize_nvfp4(const formats::TensorEntry& w, const formats::TensorEntry& scale,
-                                const formats::TensorEntry& scale_2) {
-  const int64_t rows = w.shape[0], cols = w.shape[1] * 2, blocks = cols / 16;
-  if (scale.dtype != DType::kFp8E4M3 || scale.shape.rank() != 2 || scale.shape[0] != rows ||
+Result<Tensor> dequantize_fp8_entry(const formats::TensorEntry& w,
+                                    const formats::TensorEntry& scale) {
+  Fp8Weight q;
+  q.rows = w.shape[0];
+  q.cols = w.shape[1];
+  q.scales = floats_of(scale);
+  if (q.scales.size() != 1 && static_cast<int64_t>(q.scales.size()) != q.rows) {
+    return invalid_argument(scale.name + ": " + std::to_string(q.scales.size()) +
+                            " scales for a weight of " + std::to_string(q.rows) + " rows");
+  }
+  q.codes = bytes_of(w);
+  std::vector<float> f32(static_cast<size_t>(q.rows * q.cols));
+  dequantize_fp8(q, f32.data());
+  return to_bf16(f32, q.rows, q.cols);
+}
+
+Result<Tensor> dequantize_nvfp4_entry(const formats::TensorEntry& w,
+                                      const formats::TensorEntry& scale,
+                                      const formats::TensorEntry& scale_2) {
+  Nvfp4Weight q;
+  q.rows = w.shape[0];
+  q.cols = w.shape[1] * 2;
+  const int64_t blocks = q.cols / kNvfp4Block;
+  if (scale.dtype != DType::kFp8E4M3 || scale.shape.rank() != 2 || scale.shape[0] != q.rows ||
       scale.shape[1] != blocks) {
-    return invalid_argument(scale.name + ": want F8_E4M3 [" + std::to_string(rows) + ", " +
+    return invalid_argument(scale.name + ": want F8_E4M3 [" + std::to_string(q.rows) + ", " +
                             std::to_string(blocks) + "] block scales");
   }
-  const float s2 = floats_of(scale_2).at(0);
-  FB_ASSIGN_OR_RETURN(Tensor out, bf16_matrix(rows, cols));
-  const auto* packed = static_cast<const uint8_t*>(w.tensor.raw_data());
-  const auto* block_scale = static_cast<const uint8_t*>(scale.tensor.raw_data());
-  uint16_t* dst = out.data<uint16_t>();
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = 0; c < cols; ++c) {
-      const uint8_t byte = packed[(r * cols + c) / 2];
-      const uint8_t code = c % 2 == 0 ? (byte & 0xF) : (byte >> 4);
-      const float bs = e4m3_to_f32(block_scale[r * blocks + c / 16]);
-      dst[r * cols + c] = f32_to_bf16(e2m1_to_f32(code) * (bs * s2));
-    }
-  }
-  return out;
+  q.packed = bytes_of(w);
+  q.block_scale = bytes_of(scale);
+  q.scale_2 = floats_of(scale_2).at(0);
+  std::vector<float> f32(static_cast<size_t>(q.rows * q.cols));
+  dequantize_nvfp4(q, f32.data());
+  return to_bf16(f32, q.rows, q.cols);
 }
 
 }  // namespace
@@ -101,14 +103,14 @@ Result<formats::Checkpoint> open_checkpoint(const std::string& dir) {
       if (e.dtype != DType::kFp8E4M3 || e.shape.rank() != 2) {
         return invalid_argument(e.name + ": an FP8 weight must be F8_E4M3 [N, K]");
       }
-      FB_ASSIGN_OR_RETURN(deq.tensor, dequantize_fp8(e, *scale));
+      FB_ASSIGN_OR_RETURN(deq.tensor, dequantize_fp8_entry(e, *scale));
     } else {
       const formats::TensorEntry* scale_2 = ckpt.find(module + ".weight_scale_2");
       if (e.dtype != DType::kU8 || e.shape.rank() != 2 || scale_2 == nullptr) {
         return invalid_argument(e.name + ": an NVFP4 weight must be U8 [N, K/2] with " +
                                 module + ".weight_scale and .weight_scale_2");
       }
-      FB_ASSIGN_OR_RETURN(deq.tensor, dequantize_nvfp4(e, *scale, *scale_2));
+      FB_ASSIGN_OR_RETURN(deq.tensor, dequantize_nvfp4_entry(e, *scale, *scale_2));
       hidden.insert(scale_2->name);
     }
     deq.dtype = DType::kBF16;
