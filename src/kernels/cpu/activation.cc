@@ -34,11 +34,7 @@ void silu_mul_row_avx512(const float* gate, const float* up, int64_t n, void* ou
     const __m512 u = _mm512_maskz_loadu_ps(m, up + i);
     const __m512 e = avx512::exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), g));
     const __m512 y = _mm512_mul_ps(_mm512_div_ps(g, _mm512_add_ps(one, e)), u);
-    if (out_dtype == DType::kBF16) {
-      _mm256_mask_storeu_epi16(static_cast<uint16_t*>(out) + i, m, avx512::cvt_bf16(y));
-    } else {
-      _mm512_mask_storeu_ps(static_cast<float*>(out) + i, m, y);
-    }
+    avx512::store_activation(out, out_dtype, i, m, y);
   }
 }
 

@@ -11,6 +11,8 @@
 
 #include <cstdint>
 
+#include "core/dtype.h"
+
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,fma")
 
@@ -53,6 +55,15 @@ inline __m256i cvt_bf16(__m512 x) {
   const __m512i quiet = _mm512_or_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(0x40));
   const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
   return _mm512_cvtepi32_epi16(_mm512_mask_mov_epi32(rounded, nan, quiet));
+}
+
+// Stores up to 16 activations (mask m) at element i of `out`, f32 or bf16 (rounded as above).
+inline void store_activation(void* out, DType dtype, int64_t i, __mmask16 m, __m512 y) {
+  if (dtype == DType::kBF16) {
+    _mm256_mask_storeu_epi16(static_cast<uint16_t*>(out) + i, m, cvt_bf16(y));
+  } else {
+    _mm512_mask_storeu_ps(static_cast<float*>(out) + i, m, y);
+  }
 }
 
 // Widens 16 bf16 values to f32 (exact).

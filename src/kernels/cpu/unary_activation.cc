@@ -77,11 +77,7 @@ void row_avx512(const float* x, int64_t n, UnaryActivation act, void* out, DType
       y = _mm512_mul_ps(_mm512_mul_ps(half, v),
                         one_plus_tanh(_mm512_mul_ps(_mm512_set1_ps(kSqrtTwoOverPi), inner)));
     }
-    if (out_dtype == DType::kBF16) {
-      _mm256_mask_storeu_epi16(static_cast<uint16_t*>(out) + i, m, avx512::cvt_bf16(y));
-    } else {
-      _mm512_mask_storeu_ps(static_cast<float*>(out) + i, m, y);
-    }
+    avx512::store_activation(out, out_dtype, i, m, y);
   }
 }
 
