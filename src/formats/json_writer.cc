@@ -95,6 +95,12 @@ JsonWriter& JsonWriter::value(int64_t number) {
   return *this;
 }
 
+JsonWriter& JsonWriter::value(uint64_t number) {
+  before_value();
+  out_ += std::to_string(number);
+  return *this;
+}
+
 namespace {
 
 // Shortest round-trip text of a float or double; JSON has no NaN/Inf, so those are null.

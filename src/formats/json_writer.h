@@ -21,7 +21,7 @@ class JsonWriter {
   JsonWriter& value(const char* text) { return value(std::string_view(text)); }
   JsonWriter& value(int64_t number);
   JsonWriter& value(int number) { return value(static_cast<int64_t>(number)); }
-  JsonWriter& value(size_t number) { return value(static_cast<int64_t>(number)); }
+  JsonWriter& value(uint64_t number);  // size_t too
   // Shortest text that reads back as the same float (9 significant digits at most).
   JsonWriter& value(float number);
   JsonWriter& value(double number);
