@@ -70,6 +70,7 @@ std::vector<Paragraph> split_block(const std::vector<const Line*>& block) {
       const Line* prev = out.back().lines.back();
       double gap = line->bbox.t - prev->bbox.b;
       start = style_changes(*prev, *line) || parse_list_marker(line->text).has_value() ||
+              looks_like_caption(line->text) ||
               gap > 0.8 * std::max(line->font_size, prev->font_size) ||
               line->bbox.t < prev->bbox.t;  // a jump back up: another column
     }
@@ -130,6 +131,33 @@ LayoutCluster label_paragraph(const Paragraph& para, const PageContent& page,
   }
   cluster.label = Label::kText;
   return cluster;
+}
+
+// A footnote's mark is often set apart (superscript, or a tab after it), so the parser
+// makes it a line of its own: a short mark in a small font, followed by text on the same
+// line to its right, joins that text as a footnote.
+void join_footnote_marks(const DocumentStats& stats, std::vector<LayoutCluster>* clusters) {
+  std::vector<LayoutCluster> out;
+  for (size_t k = 0; k < clusters->size(); ++k) {
+    LayoutCluster& c = (*clusters)[k];
+    bool mark = c.lines.size() == 1 && c.lines[0].size() <= 3 && starts_with_footnote_mark(c.lines[0]) &&
+                c.font_size <= stats.body_font_size - 0.9;
+    if (mark && k + 1 < clusters->size()) {
+      LayoutCluster& next = (*clusters)[k + 1];
+      bool same_line = next.bbox.t < c.bbox.b && next.bbox.t + next.font_size > c.bbox.t &&
+                       next.bbox.l >= c.bbox.r - 1 && next.bbox.l - c.bbox.r < 3 * next.font_size;
+      if (same_line && (next.label == Label::kText || next.label == Label::kFootnote)) {
+        next.label = Label::kFootnote;
+        next.lines[0] = c.lines[0] + " " + next.lines[0];
+        next.bbox = next.bbox.united(c.bbox);
+        next.line_boxes[0] = next.line_boxes[0].united(c.bbox);
+        next.cells.insert(next.cells.begin(), c.cells.begin(), c.cells.end());
+        continue;
+      }
+    }
+    out.push_back(std::move(c));
+  }
+  *clusters = std::move(out);
 }
 
 // Consecutive monospace paragraphs of one column are one code block.
@@ -221,6 +249,7 @@ class HeuristicLayoutAnalyzer : public LayoutAnalyzer {
       i = j;
     }
     merge_code(&clusters);
+    join_footnote_marks(stats, &clusters);
     place_objects(page, &objects, clusters);
 
     PageLayout layout;

@@ -116,6 +116,18 @@ std::optional<DetectedTable> grid_table(const std::vector<RuleLine>& lines) {
   return table;
 }
 
+// The first row is the column header, and so is every row that a first-row cell spans
+// down into (a two-row header with merged cells).
+void mark_header_rows(TableStructure* table) {
+  if (table->num_rows < 2) return;
+  int header_rows = 1;
+  for (const TableCellData& c : table->cells) {
+    if (c.start_row == 0) header_rows = std::max(header_rows, c.end_row);
+  }
+  if (header_rows >= table->num_rows) header_rows = 1;
+  for (TableCellData& c : table->cells) c.column_header = c.start_row < header_rows;
+}
+
 }  // namespace
 
 std::vector<DetectedTable> find_ruled_tables(const PageContent& page) {
@@ -150,9 +162,7 @@ std::vector<DetectedTable> find_ruled_tables(const PageContent& page) {
     for (const TableCellData& c : table->structure.cells) filled += c.text.empty() ? 0 : 1;
     if (filled < 2) continue;
     for (int i : table->cells) used[i] = true;
-    if (table->structure.num_rows > 1) {
-      for (TableCellData& c : table->structure.cells) c.column_header = c.start_row == 0;
-    }
+    mark_header_rows(&table->structure);
     tables.push_back(std::move(*table));
   }
   return tables;

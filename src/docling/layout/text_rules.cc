@@ -87,8 +87,18 @@ bool looks_like_caption(std::string_view text) {
     size_t i = word.size();
     while (i < text.size() && is_space(text[i])) ++i;
     size_t digits = i;
-    while (i < text.size() && (is_digit(text[i]) || text[i] == '.')) ++i;
-    if (i > digits) return true;
+    while (i < text.size() && is_digit(text[i])) ++i;
+    if (i == digits) continue;
+    // The number ends the label: "Table 1:", "Figure 2.", "Fig. 3 -", "Table 4" alone.
+    while (i < text.size() && (is_digit(text[i]) || text[i] == '.') && i + 1 < text.size() &&
+           is_digit(text[i + 1])) {
+      ++i;
+    }
+    if (i == text.size()) return true;
+    std::string_view rest = text.substr(i);
+    for (std::string_view punct : {":", ".", " -", " \u2013", " \u2014", " |", "\u2013", "\u2014"}) {
+      if (starts_with(rest, punct)) return true;
+    }
   }
   return false;
 }

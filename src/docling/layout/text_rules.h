@@ -19,7 +19,7 @@ std::optional<ListMarker> parse_list_marker(std::string_view text);
 // "2.1.3 Title" -> 3; "4 Results" -> 1; "Introduction" -> 0.
 int heading_number_depth(std::string_view text);
 
-// "Figure 3: ...", "Fig. 2.", "Table 1 - ...".
+// "Figure 3: ...", "Fig. 2.", "Table 1 - ...", but not "Table 1 has ...".
 bool looks_like_caption(std::string_view text);
 
 // A footnote's opening: a digit, a superscript digit, or * † ‡ §.

@@ -48,7 +48,8 @@ Result<std::vector<TextCell>> OcrEngine::recognize(const PageImage& image, doubl
   const auto level = tesseract::RIL_WORD;
   do {
     if (it->Empty(level)) continue;
-    if (it->IsAtBeginningOf(tesseract::RIL_BLOCK)) ++block;
+    // Paragraphs, not blocks: a tesseract block can hold a heading and its text.
+    if (it->IsAtBeginningOf(tesseract::RIL_PARA)) ++block;
     bool new_line = it->IsAtBeginningOf(tesseract::RIL_TEXTLINE);
     if (new_line) ++line;
     std::unique_ptr<char[]> word(it->GetUTF8Text(level));
