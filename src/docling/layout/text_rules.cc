@@ -90,9 +90,9 @@ bool looks_like_caption(std::string_view text) {
     while (i < text.size() && is_digit(text[i])) ++i;
     if (i == digits) continue;
     // The number ends the label: "Table 1:", "Figure 2.", "Fig. 3 -", "Table 4" alone.
-    while (i < text.size() && (is_digit(text[i]) || text[i] == '.') && i + 1 < text.size() &&
-           is_digit(text[i + 1])) {
+    while (i + 1 < text.size() && text[i] == '.' && is_digit(text[i + 1])) {  // "2.1"
       ++i;
+      while (i < text.size() && is_digit(text[i])) ++i;
     }
     if (i == text.size()) return true;
     std::string_view rest = text.substr(i);
