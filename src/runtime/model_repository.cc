@@ -178,7 +178,9 @@ Status ModelRepository::load_locked(const std::string& name, const std::string& 
   if (!setup.is_ok()) return fail(setup.status());
   std::vector<int64_t> wanted;
   std::string checkpoint;  // the folder of every version when the config names one
-  if (!setup.value().checkpoint.empty()) {
+  if (setup.value().document_converter) {
+    wanted = {1};  // nothing on disk to load: the converter is code
+  } else if (!setup.value().checkpoint.empty()) {
     auto located = resolve_checkpoint(setup.value().checkpoint, dir.string());
     if (!located.is_ok()) return fail(located.status().with_context("model '" + name + "'"));
     checkpoint = std::move(located).value();
@@ -203,26 +205,32 @@ Status ModelRepository::load_locked(const std::string& name, const std::string& 
     const auto t0 = std::chrono::steady_clock::now();
     const std::string version_dir =
         checkpoint.empty() ? (dir / std::to_string(v)).string() : checkpoint;
-    auto model =
-        models::load_served_model(setup.value().task, version_dir, setup.value().model_options);
+    std::shared_ptr<const models::ServedModel> served;  // null for a document converter
     VersionRecord& rec = loaded[v];
-    if (!model.is_ok()) {
-      rec.state = ModelState::kUnavailable;
-      rec.reason = model.status().message();
-      if (first_error.is_ok()) first_error = model.status().with_context("model '" + name + "'");
-      log_event(LogLevel::kError, "model_load_failed",
-                {{"model", name}, {"version", std::to_string(v)}, {"reason", rec.reason}});
-      continue;
+    if (!setup.value().document_converter) {
+      auto model =
+          models::load_served_model(setup.value().task, version_dir, setup.value().model_options);
+      if (!model.is_ok()) {
+        rec.state = ModelState::kUnavailable;
+        rec.reason = model.status().message();
+        if (first_error.is_ok()) first_error = model.status().with_context("model '" + name + "'");
+        log_event(LogLevel::kError, "model_load_failed",
+                  {{"model", name}, {"version", std::to_string(v)}, {"reason", rec.reason}});
+        continue;
+      }
+      served = std::move(model).value();
     }
     auto serving = std::make_shared<ServingModel>();
     serving->name = name;
     serving->version = v;
     serving->config = completed;
     serving->setup = setup.value();
-    serving->model = std::shared_ptr<const models::ServedModel>(std::move(model).value());
+    serving->model = std::move(served);
     serving->stats = std::make_shared<ModelStats>();
-    serving->batcher =
-        std::make_unique<DynamicBatcher>(serving->model, serving->setup.scheduling, serving->stats);
+    if (serving->model) {
+      serving->batcher = std::make_unique<DynamicBatcher>(serving->model, serving->setup.scheduling,
+                                                          serving->stats);
+    }
     serving->load_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     rec.state = ModelState::kReady;
@@ -230,7 +238,7 @@ Status ModelRepository::load_locked(const std::string& name, const std::string& 
     log_event(LogLevel::kInfo, "model_ready",
               {{"model", name},
                {"version", std::to_string(v)},
-               {"bytes", std::to_string(rec.serving->model->memory_bytes())}});
+               {"bytes", std::to_string(rec.serving->memory_bytes())}});
   }
   const bool any_ready =
       std::any_of(loaded.begin(), loaded.end(), [](auto& v) { return v.second.serving; });
@@ -278,7 +286,8 @@ Status ModelRepository::unload_locked(const std::string& name, const std::string
     retired = it->second.versions;  // shares the ServingModels; lookups still see UNLOADING
   }
   for (auto& [v, rec] : retired) {
-    if (rec.serving) rec.serving->batcher->stop();  // finishes what was queued
+    if (rec.serving && rec.serving->batcher)
+      rec.serving->batcher->stop();  // finishes what was queued
   }
   {
     std::lock_guard lock(mu_);
@@ -331,7 +340,7 @@ void ModelRepository::poll_loop() {
 }
 
 bool ModelRepository::VersionRecord::ready() const {
-  return state == ModelState::kReady && (!serving || serving->model->healthy());
+  return state == ModelState::kReady && (!serving || !serving->model || serving->model->healthy());
 }
 
 Result<std::shared_ptr<ServingModel>> ModelRepository::find(const std::string& name,
@@ -426,7 +435,9 @@ void ModelRepository::shutdown() {
   }
   poll_cv_.notify_all();
   if (poller_.joinable()) poller_.join();
-  for (const auto& serving : serving()) serving->batcher->stop();
+  for (const auto& serving : serving()) {
+    if (serving->batcher) serving->batcher->stop();
+  }
 }
 
 }  // namespace fourbrain::runtime

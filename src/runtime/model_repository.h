@@ -34,7 +34,9 @@ enum class ControlMode { kNone, kExplicit, kPoll };
 enum class ModelState { kUnknown, kReady, kUnavailable, kLoading, kUnloading };
 std::string_view model_state_name(ModelState state);  // "READY", ...
 
-// One ready version of a model: its config, weights, queue and statistics.
+// One ready version of a model: its config, weights, queue and statistics. A document
+// converter (`backend: "docling"`, setup.document_converter) has no model and no batcher:
+// api/ runs its requests on the server's document service.
 struct ServingModel {
   std::string name;
   int64_t version = 0;
@@ -46,6 +48,8 @@ struct ServingModel {
   std::unique_ptr<DynamicBatcher> batcher;  // declared last: stopped before the model goes
 
   ~ServingModel();
+  size_t memory_bytes() const { return model ? model->memory_bytes() : 0; }
+  size_t pending() const { return batcher ? batcher->pending() : 0; }
 };
 
 struct IndexEntry {
@@ -100,7 +104,9 @@ class ModelRepository {
     // Ready and its device still healthy (a CUDA fault makes a loaded model unusable).
     bool ready() const;
     // The state as reported: a faulted device shows as UNAVAILABLE.
-    ModelState reported_state() const { return state == ModelState::kReady && !ready() ? ModelState::kUnavailable : state; }
+    ModelState reported_state() const {
+      return state == ModelState::kReady && !ready() ? ModelState::kUnavailable : state;
+    }
   };
   struct ModelRecord {
     std::map<int64_t, VersionRecord> versions;

@@ -197,10 +197,12 @@ Result<ModelSetup> complete_model_config(const std::string& name, inference::Mod
   }
   config.set_name(name);
   if (config.backend().empty() && config.platform().empty()) config.set_backend("fourbrain");
+  if (config.backend() == "docling") return complete_document_config(name, config);
   if (config.backend() != "fourbrain") {
     const std::string what = config.backend().empty() ? "platform '" + config.platform() + "'"
                                                       : "backend '" + config.backend() + "'";
-    return in_model(unsupported(what + " is not served here; use backend: \"fourbrain\""));
+    return in_model(
+        unsupported(what + " is not served here; use backend: \"fourbrain\" or \"docling\""));
   }
   if (config.max_batch_size() < 0) {
     return in_model(invalid_argument("max_batch_size must not be negative"));

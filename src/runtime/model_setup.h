@@ -21,6 +21,11 @@ namespace fourbrain::runtime {
 
 struct ModelSetup {
   models::ModelTask task = models::ModelTask::kEmbedding;
+  // backend: "docling": PDF conversion (input "document", outputs "json" and "markdown"),
+  // no checkpoint; parameters "ocr" (auto, force, off) and "ocr_lang" (tesseract's).
+  bool document_converter = false;
+  std::string ocr = "auto";
+  std::string ocr_lang;
   // parameters { key: "checkpoint" }: a checkpoint folder outside the repository (see
   // checkpoint_location.h), served as version 1 in place of version folders.
   std::string checkpoint;
@@ -37,6 +42,10 @@ Result<ModelSetup> complete_model_config(const std::string& name, inference::Mod
 
 // The versions to serve, out of those present on disk (ascending), per the policy
 // (default: the latest one).
+// complete_model_config() of a `backend: "docling"` config (document_model_setup.cc).
+Result<ModelSetup> complete_document_config(const std::string& name,
+                                            inference::ModelConfig& config);
+
 std::vector<int64_t> select_versions(const inference::ModelConfig& config,
                                      std::vector<int64_t> available);
 
