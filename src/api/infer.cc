@@ -190,6 +190,10 @@ std::shared_ptr<InferTicket> Server::infer(InferRequest request, InferCallback d
     done(std::move(response));
     request_finished();
   };
+  if (auto document_model = find_document_model(request)) {
+    infer_document(std::move(document_model), request, std::move(finish));
+    return std::make_shared<DoneTicket>();
+  }
   auto prepared = prepare(*repository_, request);
   if (!prepared.is_ok()) {
     const Status error = with_request_id(prepared.status(), request.id);

@@ -29,6 +29,7 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& options) {
   repo.poll_seconds = options.poll_seconds;
   auto server = std::unique_ptr<Server>(new Server());
   server->options_ = options;
+  FB_ASSIGN_OR_RETURN(server->documents_, DocumentService::create(options.documents));
   FB_ASSIGN_OR_RETURN(server->repository_, runtime::ModelRepository::open(std::move(repo)));
   return server;
 }
@@ -129,8 +130,8 @@ Result<std::vector<ModelStatistics>> Server::statistics(const std::string& name,
   }
   std::vector<ModelStatistics> out;
   for (const auto& m : models) {
-    out.push_back({m->name, std::to_string(m->version), m->stats->snapshot(), m->batcher->pending(),
-                   m->load_seconds, m->model->memory_bytes()});
+    out.push_back({m->name, std::to_string(m->version), m->stats->snapshot(), m->pending(),
+                   m->load_seconds, m->memory_bytes()});
   }
   return out;
 }
@@ -141,12 +142,16 @@ void Server::begin_shutdown() {
     std::lock_guard lock(idle_mu_);  // infer() checks the flag under this lock
     already = shutting_down_.exchange(true);
   }
+  documents_->begin_shutdown();
   if (!already) log_event(LogLevel::kInfo, "shutdown_begin");
 }
 
 void Server::wait_idle() {
-  std::unique_lock lock(idle_mu_);
-  idle_cv_.wait(lock, [&] { return in_flight_ == 0; });
+  {
+    std::unique_lock lock(idle_mu_);
+    idle_cv_.wait(lock, [&] { return in_flight_ == 0; });
+  }
+  documents_->wait_idle();
 }
 
 void Server::request_finished() {

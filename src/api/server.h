@@ -9,6 +9,8 @@
 // load_model/unload_model/poll block while checkpoints load: call them off I/O threads.
 // Shutdown: begin_shutdown() makes the server not ready and refuses new requests;
 // wait_idle() returns once every accepted request has been answered.
+// Document conversion (docling-serve routes, `backend: "docling"` models) runs on the
+// DocumentService the server owns; its work counts as in flight for wait_idle() too.
 #pragma once
 
 #include <atomic>
@@ -19,12 +21,14 @@
 #include <string>
 #include <vector>
 
+#include "api/document_service.h"
 #include "api/types.h"
 #include "base/status.h"
 
 namespace fourbrain::runtime {
 class ModelRepository;
-}
+struct ServingModel;
+}  // namespace fourbrain::runtime
 
 namespace fourbrain::api {
 
@@ -36,6 +40,7 @@ struct ServerOptions {
   std::vector<std::string> load_models;  // explicit mode; "*" = all
   int poll_seconds = 15;
   bool strict_readiness = false;  // ready only while every model is ready
+  DocumentServiceOptions documents;
 };
 
 class Server {
@@ -63,6 +68,9 @@ class Server {
   // Starts an inference; `done` is called exactly once. The ticket may be ignored.
   std::shared_ptr<InferTicket> infer(InferRequest request, InferCallback done);
 
+  // Conversion and chunking of documents (never null).
+  DocumentService& documents() { return *documents_; }
+
   void begin_shutdown();
   void wait_idle();
   bool shutting_down() const { return shutting_down_.load(); }
@@ -72,8 +80,13 @@ class Server {
  private:
   Server() = default;
   void request_finished();
+  // infer() of a `backend: "docling"` model (document_infer.cc).
+  std::shared_ptr<runtime::ServingModel> find_document_model(const InferRequest& request) const;
+  void infer_document(std::shared_ptr<runtime::ServingModel> serving, const InferRequest& request,
+                      InferCallback finish);
 
   ServerOptions options_;
+  std::unique_ptr<DocumentService> documents_;  // stopped after the repository's requests
   std::unique_ptr<runtime::ModelRepository> repository_;
   std::atomic<bool> shutting_down_{false};
   std::atomic<uint64_t> accepted_{0}, answered_{0};
