@@ -2,6 +2,8 @@
 #include <omp.h>
 #include <sys/resource.h>
 
+#include <chrono>
+
 #include "api/server.h"
 #include "apps/commands.h"
 #include "base/log.h"
@@ -19,7 +21,13 @@ struct ServeFlags {
   bool strict_readiness = false;
   int compute_threads = 0;
   int log_verbose = 0;
+  api::DocumentServiceOptions documents;
+  double page_timeout_s = 20, document_timeout_s = 600, result_ttl_s = 300;
 };
+
+std::chrono::milliseconds millis(double seconds) {
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
 
 // Thousands of keep-alive connections need as many descriptors: lift the soft limit.
 void raise_open_file_limit() {
@@ -42,6 +50,10 @@ Status run_serve(const ServeFlags& f) {
   options.load_models = f.load_models;
   options.poll_seconds = f.poll_seconds;
   options.strict_readiness = f.strict_readiness;
+  options.documents = f.documents;
+  options.documents.page_time_limit = millis(f.page_timeout_s);
+  options.documents.document_time_limit = millis(f.document_timeout_s);
+  options.documents.result_ttl = millis(f.result_ttl_s);
   if (!f.load_models.empty() && options.control_mode != api::ControlMode::kExplicit) {
     return invalid_argument("--load-model needs --model-control-mode explicit");
   }
@@ -52,6 +64,38 @@ Status run_serve(const ServeFlags& f) {
 }
 
 }  // namespace
+
+// Document conversion (docling-serve routes and `backend: "docling"` models).
+void add_docling_options(CLI::App& cmd, ServeFlags& f) {
+  api::DocumentServiceOptions& d = f.documents;
+  cmd.add_option("--docling-workers", d.workers, "document conversion threads")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--docling-queue-size", d.max_queue, "conversions waiting; beyond: 503")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--docling-max-file-size", d.max_file_bytes, "largest document in bytes (413)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--docling-max-pages", d.max_pages, "most pages per document")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--docling-page-timeout-secs", f.page_timeout_s, "time limit per page")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--docling-document-timeout-secs", f.document_timeout_s, "time limit per document")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--docling-result-ttl-secs", f.result_ttl_s,
+                 "how long an async task's result is kept")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd.add_option("--docling-tokenizer", d.tokenizer_dir,
+                 "tokenizer folder for hybrid chunking (e.g. the embedding model's checkpoint)");
+  cmd.add_option("--docling-http-allow", d.http_allow,
+                 "hosts that http sources may name (comma-separated; default: http sources off)")
+      ->delimiter(',');
+}
 
 Command add_serve_command(CLI::App& app) {
   auto flags = std::make_shared<ServeFlags>();
@@ -91,6 +135,7 @@ Command add_serve_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--log-verbose", flags->log_verbose, "1: log every request")
       ->capture_default_str();
+  add_docling_options(*cmd, *flags);
   return [flags] { return run_serve(*flags); };
 }
 

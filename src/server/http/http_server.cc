@@ -273,6 +273,7 @@ void Session::dispatch() {
     }
     request->inference_header_length = static_cast<size_t>(n);
   }
+  request->content_type = std::string(msg[bhttp::field::content_type]);
   request->content_encoding = std::string(msg[bhttp::field::content_encoding]);
   request->accept_encoding = std::string(msg[bhttp::field::accept_encoding]);
   request->max_body_bytes = owner_.options().max_input_bytes;

@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "server/common/status_mapping.h"
 #include "server/http/compression.h"
+#include "server/http/docling_routes.h"
 #include "server/http/infer_codec.h"
 #include "server/http/json_replies.h"
 
@@ -60,11 +61,22 @@ HttpReply error_reply(int http_status, const std::string& message) {
   return {http_status, kJson, error_json(message), std::nullopt, ""};
 }
 
+Router::Router(api::Server& server, BlockingRunner run_blocking)
+    : server_(server),
+      run_blocking_(std::move(run_blocking)),
+      docling_(std::make_unique<DoclingRoutes>(server)) {}
+
+Router::~Router() = default;
+
 std::shared_ptr<api::InferTicket> Router::handle(std::shared_ptr<HttpRequest> request,
                                                  ReplyFn reply) {
   const std::vector<std::string> seg = path_segments(request->target);
   const std::string& method = request->method;
   const bool get = method == "GET", post = method == "POST";
+  if (DoclingRoutes::owns(seg)) {
+    docling_->handle(std::move(request), seg, std::move(reply));
+    return nullptr;
+  }
   if (seg.empty() || seg[0] != "v2") {
     reply(not_found_reply());
     return nullptr;

@@ -1,5 +1,6 @@
 // Router: the KServe v2 HTTP/REST routes of Triton (triton.md §1.1), translated to
-// api::Server calls and back. It knows nothing of sockets: the transport (http_server.cc)
+// api::Server calls and back; docling-serve's routes (/v1/..., /health) go to
+// DoclingRoutes. It knows nothing of sockets: the transport (http_server.cc)
 // hands it a parsed request and gets the reply through a callback, so routing is testable
 // and fuzzable without a network.
 //
@@ -21,6 +22,7 @@ struct HttpRequest {
   std::string target;  // path, with an optional ?query
   std::string body;
   std::optional<size_t> inference_header_length;
+  std::string content_type;                 // of the body (multipart boundary), if any
   std::string content_encoding;             // of the body (gzip, deflate), if any
   std::string accept_encoding;              // what the client takes back
   size_t max_body_bytes = size_t{1} << 26;  // also the limit after decompression
@@ -41,10 +43,12 @@ using BlockingRunner = std::function<void(std::function<void()>)>;
 HttpReply error_reply(const Status& status);
 HttpReply error_reply(int http_status, const std::string& message);
 
+class DoclingRoutes;
+
 class Router {
  public:
-  Router(api::Server& server, BlockingRunner run_blocking)
-      : server_(server), run_blocking_(std::move(run_blocking)) {}
+  Router(api::Server& server, BlockingRunner run_blocking);
+  ~Router();
 
   // Returns the ticket of an accepted inference (to cancel it if the client leaves).
   std::shared_ptr<api::InferTicket> handle(std::shared_ptr<HttpRequest> request, ReplyFn reply);
@@ -60,6 +64,7 @@ class Router {
 
   api::Server& server_;
   BlockingRunner run_blocking_;
+  std::unique_ptr<DoclingRoutes> docling_;
 };
 
 }  // namespace fourbrain::server::http
