@@ -96,8 +96,9 @@ Result<ConversionResult> convert_pdf(std::string bytes, const ConvertOptions& op
   }
   ConversionResult result;
   DoclingDocument& doc = result.document;
-  doc.filename = options.filename;
-  doc.name = file_stem(options.filename);
+  size_t slash = options.filename.find_last_of('/');
+  doc.filename = slash == std::string::npos ? options.filename : options.filename.substr(slash + 1);
+  doc.name = file_stem(doc.filename);
   doc.binary_hash = docling_binary_hash(bytes);
 
   FB_ASSIGN_OR_RETURN(std::unique_ptr<PdfReader> reader, PdfReader::open(std::move(bytes)));

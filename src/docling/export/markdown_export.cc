@@ -49,6 +49,37 @@ bool is_number(const std::string& s) {
   return end == s.c_str() + s.size() && !std::isspace(static_cast<unsigned char>(s[0]));
 }
 
+// docling-core's TableData._count_column_header_rows: the leading rows where a column
+// header cell starts and no unflagged body text starts outside the leading column; 1 when
+// no cell is flagged at all (row 0 is then the header).
+int count_header_rows(const TableItem& table, const std::vector<std::vector<int>>& grid) {
+  int first_col = table.cells.empty() ? 0 : table.num_cols;
+  for (const TableCellData& c : table.cells) first_col = std::min(first_col, c.start_col);
+  bool flagged_below_row0 = false, leading_col_flagged_below = false;
+  for (const TableCellData& c : table.cells) {
+    flagged_below_row0 |= c.column_header && c.end_row > 1;
+    leading_col_flagged_below |= c.column_header && c.start_col == first_col && c.start_row > 0;
+  }
+  int n = 0;
+  for (int r = 0; r < table.num_rows; ++r) {
+    bool header_starts = false, body_text = false;
+    for (int c = 0; c < table.num_cols; ++c) {
+      int k = grid[r][c];
+      if (k < 0) continue;  // an empty grid cell: unflagged, no text
+      const TableCellData& cell = table.cells[k];
+      if (cell.start_row != r) continue;
+      header_starts |= cell.column_header;
+      bool has_text = cell.text.find_first_not_of(" \t\n") != std::string::npos;
+      body_text |= !cell.column_header && has_text && cell.start_col != first_col;
+    }
+    if (!header_starts || ((r > 0 || leading_col_flagged_below) && body_text)) break;
+    ++n;
+  }
+  // No header block: row 0 still is the header, unless flags start further down.
+  if (n == 0) return flagged_below_row0 ? 0 : 1;
+  return n;
+}
+
 std::string pipe_table(const TableItem& table) {
   if (table.num_rows == 0 || table.num_cols == 0) return {};
   auto grid = table.grid();
@@ -62,26 +93,16 @@ std::string pipe_table(const TableItem& table) {
       rows[r][c] = text;
     }
   }
-  // Leading column-header rows fold into one header row (repeated texts from row spans once).
-  int header_rows = 0;
-  while (header_rows < table.num_rows) {
-    bool all = true;
-    for (int c = 0; c < table.num_cols; ++c) {
-      int k = grid[header_rows][c];
-      all &= k >= 0 && table.cells[k].column_header;
-    }
-    if (!all) break;
-    ++header_rows;
-  }
-  if (header_rows == 0) header_rows = 1;
+  int header_rows = count_header_rows(table, grid);
+  // Stacked header rows fold into one, per column, repeated texts (row spans) once.
   std::vector<std::string> header(table.num_cols);
   for (int c = 0; c < table.num_cols; ++c) {
     std::string last;
     for (int r = 0; r < header_rows; ++r) {
-      if (r > 0 && rows[r][c] == last) continue;
-      if (!header[c].empty() && !rows[r][c].empty()) header[c] += ' ';
-      header[c] += rows[r][c];
-      last = rows[r][c];
+      const std::string& text = rows[r][c];
+      if (text.empty() || (!header[c].empty() && text == last)) continue;
+      append(&header[c], " - ", text);
+      last = text;
     }
   }
   std::vector<std::vector<std::string>> body(rows.begin() + header_rows, rows.end());
