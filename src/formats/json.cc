@@ -39,6 +39,7 @@ bool JsonValue::is_null() const { return v(value_).IsNull(); }
 bool JsonValue::is_bool() const { return v(value_).IsBool(); }
 bool JsonValue::is_number() const { return v(value_).IsNumber(); }
 bool JsonValue::is_integer() const { return v(value_).IsInt64(); }
+bool JsonValue::is_uint64() const { return v(value_).IsUint64(); }
 bool JsonValue::is_string() const { return v(value_).IsString(); }
 bool JsonValue::is_array() const { return v(value_).IsArray(); }
 bool JsonValue::is_object() const { return v(value_).IsObject(); }
@@ -47,6 +48,11 @@ bool JsonValue::as_bool() const {
   FB_CHECK(is_bool());
   return v(value_).GetBool();
 }
+uint64_t JsonValue::as_uint64() const {
+  FB_CHECK(is_uint64());
+  return v(value_).GetUint64();
+}
+
 int64_t JsonValue::as_int() const {
   FB_CHECK(is_integer());
   return v(value_).GetInt64();

@@ -28,6 +28,7 @@ class JsonValue {
   bool is_bool() const;
   bool is_number() const;
   bool is_integer() const;  // a number without fraction that fits int64
+  bool is_uint64() const;   // a number without fraction that fits uint64
   bool is_string() const;
   bool is_array() const;
   bool is_object() const;
@@ -35,6 +36,7 @@ class JsonValue {
   // Accessors abort (FB_CHECK) on the wrong kind; check first or use the get_* helpers.
   bool as_bool() const;
   int64_t as_int() const;
+  uint64_t as_uint64() const;
   double as_double() const;
   std::string_view as_string() const;
 
