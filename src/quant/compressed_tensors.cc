@@ -23,9 +23,8 @@ const std::set<std::string, std::less<>> kWeightLeaves = {
 const std::set<std::string, std::less<>> kActivationLeaves = {
     "input_scale",  "input_zero_point",  "input_global_scale",
     "output_scale", "output_zero_point", "output_global_scale"};
-const std::set<std::string, std::less<>> kKvCacheLeaves = {"k_scale",      "v_scale",
-                                                           "q_scale",      "k_zero_point",
-                                                           "v_zero_point", "q_zero_point"};
+const std::set<std::string, std::less<>> kKvCacheLeaves = {
+    "k_scale", "v_scale", "q_scale", "k_zero_point", "v_zero_point", "q_zero_point"};
 
 std::pair<std::string, std::string> split(const std::string& name) {
   const size_t dot = name.rfind('.');
@@ -73,7 +72,7 @@ const TensorEntry* need(const Checkpoint& ckpt, const std::string& name, const C
 
 // compressed-tensors NaiveQuantizationCompressor.decompress: x_q.to(scale.dtype) * scale.
 Result<Tensor> dequantize_fp8_module(const Checkpoint& ckpt, const std::string& module,
-                              const CtGroup& group, std::vector<std::string>& problems) {
+                                     const CtGroup& group, std::vector<std::string>& problems) {
   const TensorEntry* w = need(ckpt, module + ".weight", group, problems);
   const TensorEntry* s = need(ckpt, module + ".weight_scale", group, problems);
   if (w == nullptr || s == nullptr) return Tensor();
@@ -111,7 +110,7 @@ Result<Tensor> dequantize_fp8_module(const Checkpoint& ckpt, const std::string& 
 // first) to bf16, then _dequantize: scale = weight_scale.to(bf16) / global_scale (a [1] f32
 // tensor, so f32), x * scale in f32, .to(bf16).
 Result<Tensor> dequantize_nvfp4_module(const Checkpoint& ckpt, const std::string& module,
-                                const CtGroup& group, std::vector<std::string>& problems) {
+                                       const CtGroup& group, std::vector<std::string>& problems) {
   const TensorEntry* p = need(ckpt, module + ".weight_packed", group, problems);
   const TensorEntry* s = need(ckpt, module + ".weight_scale", group, problems);
   const TensorEntry* g = need(ckpt, module + ".weight_global_scale", group, problems);
@@ -213,8 +212,9 @@ Result<Checkpoint> dequantize_compressed_tensors(const Checkpoint& ckpt, const C
   for (auto& [module, group] : modules) {
     group = config.group_for(module);
     if (group == nullptr || !group->weights) {
-      problems.push_back(module + " holds quantized weights, but no config group with weights "
-                                  "targets it (or it is ignored)");
+      problems.push_back(module +
+                         " holds quantized weights, but no config group with weights "
+                         "targets it (or it is ignored)");
       continue;
     }
     if (!checked.count(group)) {

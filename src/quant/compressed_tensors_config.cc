@@ -111,14 +111,17 @@ const CtGroup* CtConfig::group_for(std::string_view module) const {
 Result<CtConfig> parse_compressed_tensors_config(const JsonValue& qc, const std::string& where) {
   const std::string at = where + ": quantization_config";
   if (non_empty(qc, "sparsity_config")) {
-    return unsupported(at + ".sparsity_config: sparse compressed-tensors checkpoints are not "
-                            "supported");
+    return unsupported(at +
+                       ".sparsity_config: sparse compressed-tensors checkpoints are not "
+                       "supported");
   }
   if (non_empty(qc, "transform_config")) {
-    return unsupported(at + ".transform_config: checkpoints with online transforms (rotations) "
-                            "are not supported");
+    return unsupported(at +
+                       ".transform_config: checkpoints with online transforms (rotations) "
+                       "are not supported");
   }
-  FB_ASSIGN_OR_RETURN(std::string status, string_field(qc, "quantization_status", at, "compressed"));
+  FB_ASSIGN_OR_RETURN(std::string status,
+                      string_field(qc, "quantization_status", at, "compressed"));
   if (status != "compressed") {
     return unsupported(at + ".quantization_status \"" + status +
                        "\" is not supported (compressed is)");

@@ -38,9 +38,9 @@ namespace fourbrain::quant {
 // compressed_tensors.quantization.QuantizationArgs, the fields we read.
 struct CtArgs {
   int num_bits = 8;
-  std::string type = "int";      // "int" or "float"
-  std::string strategy;          // "tensor", "channel", "group", "tensor_group", "block", "token"
-  int64_t group_size = 0;        // 0: none
+  std::string type = "int";  // "int" or "float"
+  std::string strategy;      // "tensor", "channel", "group", "tensor_group", "block", "token"
+  int64_t group_size = 0;    // 0: none
   bool symmetric = true;
   std::string dynamic = "false";  // "false" (static scales in the checkpoint), "true", "local"
 
@@ -70,7 +70,7 @@ class CtConfig {
                                                           const std::string&);
   struct Target {
     std::string text;
-    size_t group = 0;  // index into groups (so copies stay valid)
+    size_t group = 0;                         // index into groups (so copies stay valid)
     std::shared_ptr<const std::regex> regex;  // for "re:" targets
   };
   std::vector<Target> targets_;  // sorted: exact names, then regexes, each alphabetically

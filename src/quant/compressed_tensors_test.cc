@@ -2,6 +2,8 @@
 // quantizes a module, the FP8 and NVFP4 decoders on values worked out by hand (nibble order,
 // the global scale dividing), and every bad input answered with a clear Status naming the
 // tensor or the field. The real llm-compressor checkpoints are in tests/ct_checkpoint_test.cc.
+#include "quant/compressed_tensors.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -13,7 +15,6 @@
 
 #include "core/dtype.h"
 #include "formats/safetensors_writer.h"
-#include "quant/compressed_tensors.h"
 #include "quant/fp_formats.h"
 #include "quant/quantized_checkpoint.h"
 
@@ -48,10 +49,11 @@ std::string config_json(const std::string& groups, const std::string& extra = ""
 
 TEST(CtConfig, MatchesAsCompressedTensors) {
   auto config = parse_compressed_tensors_config(
-      json(config_json(R"("group_0": {"targets": ["Linear"], )" + kFp8Group +
-                           R"(}, "group_1": {"targets": ["re:.*mlp\\.down.*", "l.0.mlp.up", "re:mlp"], )" +
-                           kNvfp4Group + "}",
-                       R"(, "ignore": ["lm_head", "re:.*\\.2\\..*"],
+      json(config_json(
+          R"("group_0": {"targets": ["Linear"], )" + kFp8Group +
+              R"(}, "group_1": {"targets": ["re:.*mlp\\.down.*", "l.0.mlp.up", "re:mlp"], )" +
+              kNvfp4Group + "}",
+          R"(, "ignore": ["lm_head", "re:.*\\.2\\..*"],
                           "kv_cache_scheme": {"num_bits": 8, "type": "float",
                           "strategy": "tensor", "dynamic": false})")),
       "config.json");
@@ -149,8 +151,7 @@ class CtCheckpoint : public ::testing::Test {
     }
     EXPECT_TRUE(writer.write(dir_ + "/model.safetensors").is_ok());
     std::ofstream(dir_ + "/config.json")
-        << R"({"model_type": "qwen3", "quantization_config": )" + config_json(groups, extra) +
-               "}";
+        << R"({"model_type": "qwen3", "quantization_config": )" + config_json(groups, extra) + "}";
     return open_checkpoint(dir_);
   }
   struct Raw {
@@ -200,7 +201,7 @@ TEST_F(CtCheckpoint, DequantizesNvfp4LowNibbleFirstDividingByTheGlobalScale) {
   packed[1] = 0xA8;  // column 2: code 8 (-0), column 3: code 10 (-1)
   add("m.up.weight_packed", DType::kU8, {1, 8}, packed);
   add("m.up.weight_scale", DType::kFp8E4M3, {1, 1}, {0x40});  // 2.0
-  add_f32("m.up.weight_global_scale", {1}, {4.0f});            // divides: block scale 0.5
+  add_f32("m.up.weight_global_scale", {1}, {4.0f});           // divides: block scale 0.5
   add_f32("m.up.input_global_scale", {1}, {100.0f});
   auto ckpt = open(kNvfp4Linear);
   ASSERT_TRUE(ckpt.is_ok()) << ckpt.status().to_string();
@@ -212,10 +213,44 @@ TEST_F(CtCheckpoint, DequantizesNvfp4LowNibbleFirstDividingByTheGlobalScale) {
   EXPECT_EQ(got[1], 3.0f);
   EXPECT_TRUE(got[2] == 0.0f && std::signbit(got[2]));
   EXPECT_EQ(got[3], -0.5f);
-  for (const char* hidden : {"m.up.weight_packed", "m.up.weight_scale",
-                             "m.up.weight_global_scale", "m.up.input_global_scale"}) {
+  for (const char* hidden : {"m.up.weight_packed", "m.up.weight_scale", "m.up.weight_global_scale",
+                             "m.up.input_global_scale"}) {
     EXPECT_EQ(ckpt->find(hidden), nullptr) << hidden;
   }
+}
+
+TEST_F(CtCheckpoint, Nvfp4GlobalScaleIsATrueF32Division) {
+  // Found by search, confirmed with NVFP4PackedCompressor.decompress (compressed-tensors 0.20):
+  // 1.5 * (0.017578125 / 2739.1208f) rounds to bf16 0x3722; multiplying by the f32 reciprocal
+  // (ModelOpt's convention) would give 0x3721.
+  std::vector<uint8_t> packed(8, 0);
+  packed[0] = 0x03;  // column 0: code 3 (1.5)
+  add("m.up.weight_packed", DType::kU8, {1, 8}, packed);
+  add("m.up.weight_scale", DType::kFp8E4M3, {1, 1}, {0x09});  // 0.017578125 (subnormal)
+  const uint32_t global_bits = 0x452b31ef;                    // 2739.1208
+  std::vector<uint8_t> global(4);
+  std::memcpy(global.data(), &global_bits, 4);
+  add("m.up.weight_global_scale", DType::kF32, {1}, global);
+  auto ckpt = open(kNvfp4Linear);
+  ASSERT_TRUE(ckpt.is_ok()) << ckpt.status().to_string();
+  uint16_t got;
+  std::memcpy(&got, ckpt->find("m.up.weight")->tensor.raw_data(), 2);
+  EXPECT_EQ(got, 0x3722);
+}
+
+TEST_F(CtCheckpoint, KvCacheScalesAreHiddenOnlyWithAKvCacheScheme) {
+  add("m.q.weight", DType::kFp8E4M3, {1, 1}, {0x38});
+  add_bf16("m.q.weight_scale", {1, 1}, {1.0f});
+  add_f32("m.attn.k_scale", {1}, {0.1f});
+  add_f32("m.attn.v_scale", {1}, {0.2f});
+  auto with = open(kFp8Linear, R"(, "kv_cache_scheme": {"num_bits": 8, "type": "float",
+                                   "strategy": "tensor", "dynamic": false})");
+  ASSERT_TRUE(with.is_ok()) << with.status().to_string();
+  EXPECT_EQ(with->find("m.attn.k_scale"), nullptr);
+  EXPECT_EQ(with->find("m.attn.v_scale"), nullptr);
+  auto without = open(kFp8Linear);  // then they are the model's to accept or reject
+  ASSERT_TRUE(without.is_ok());
+  EXPECT_NE(without->find("m.attn.k_scale"), nullptr);
 }
 
 void expect_error(const Result<formats::Checkpoint>& r, StatusCode code,
