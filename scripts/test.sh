@@ -19,6 +19,7 @@ tools/tokenizer/generate_testdata.sh "$testdata" "$PWD/.venv/bin/python"
 .venv/bin/python tools/server/make_model_config_golden.py "$testdata/model_config"
 tools/qwen3/prepare_testdata.sh "$testdata" "$testdata"
 tools/bert/prepare_testdata.sh "$testdata"
+tools/quant/prepare_testdata.sh "$testdata"  # after qwen3/bert: it borrows their tokenizers
 tools/minilm/prepare_testdata.sh "$testdata" "$PWD/.venv/bin/python" "$model_cache/all-MiniLM-L6-v2"
 export FOURBRAIN_TESTDATA="$testdata"
 # The cuda-labelled tests need a GPU (tools/gpu/run_gpu_checks.sh runs them on one).

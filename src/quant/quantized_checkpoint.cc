@@ -6,6 +6,7 @@
 #include "core/dtype.h"
 #include "formats/json.h"
 #include "kernels/cpu/convert.h"
+#include "quant/compressed_tensors.h"
 #include "quant/weight_quantizers.h"
 
 namespace fourbrain::quant {
@@ -78,9 +79,13 @@ Result<formats::Checkpoint> open_checkpoint(const std::string& dir) {
   const std::string method = qc->find("quant_method") && qc->find("quant_method")->is_string()
                                  ? std::string(qc->find("quant_method")->as_string())
                                  : "";
+  if (method == "compressed-tensors") {
+    FB_ASSIGN_OR_RETURN(CtConfig ct, parse_compressed_tensors_config(*qc, dir + "/config.json"));
+    return dequantize_compressed_tensors(ckpt, ct);
+  }
   if (method != "modelopt") {
     return unsupported(dir + "/config.json: quant_method \"" + method +
-                       "\" is not supported (modelopt is)");
+                       "\" is not supported (modelopt and compressed-tensors are)");
   }
   const std::string algo = qc->find("quant_algo") && qc->find("quant_algo")->is_string()
                                ? std::string(qc->find("quant_algo")->as_string())

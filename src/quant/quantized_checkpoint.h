@@ -6,8 +6,9 @@
 // weight_scale_2), and their scale tensors are hidden, so every model's weight binding and
 // GEMM path runs them unchanged. Correct first: the memory is that of a bf16 model.
 //
-// Other checkpoints open as formats::Checkpoint::open does. compressed-tensors
-// (llm-compressor) and other quant methods are Unsupported, naming the method.
+// compressed-tensors checkpoints (llm-compressor; "quant_method": "compressed-tensors") open
+// through quant/compressed_tensors.h the same way. Other checkpoints open as
+// formats::Checkpoint::open does; other quant methods are Unsupported, naming the method.
 #pragma once
 
 #include <string>
