@@ -6,6 +6,7 @@
 #include "docling/chunk/chunker.h"
 #include "docling/converter.h"
 #include "docling/export/exporters.h"
+#include "docling/sandbox.h"
 #include "formats/tokenizer/tokenizer.h"
 
 namespace fourbrain::api {
@@ -155,8 +156,12 @@ Result<DocumentResponse> process_documents(const DocumentRequest& request,
   const bool chunking = request.chunking.kind != ChunkerKind::kNone;
   const bool exports = !chunking || request.chunking.include_converted_document;
   for (const DocumentSource& source : request.sources) {
+    docling::ConvertOptions convert = convert_options(source, request.options, options);
     auto converted =
-        docling::convert_pdf(source.bytes, convert_options(source, request.options, options));
+        options.converter_exe.empty()
+            ? docling::convert_pdf(source.bytes, convert)
+            : docling::convert_pdf_sandboxed(options.converter_exe, source.bytes, convert,
+                                             {options.converter_memory_bytes});
     if (!converted.is_ok())
       return converted.status().with_context("file '" + source.filename + "'");
     const docling::ConversionResult& r = converted.value();

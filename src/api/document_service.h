@@ -43,6 +43,11 @@ struct DocumentServiceOptions {
   std::chrono::milliseconds result_ttl{300000};  // a finished task's result is kept this long
   std::string tokenizer_dir;  // for hybrid chunking (token counts); "" = hybrid unsupported
   std::vector<std::string> http_allow;  // hosts http sources may name; empty = http off
+  // The fourbrain binary that converts each document in a child process (docling/sandbox.h),
+  // so that a PDF that crashes or exhausts the parser costs one request, not the server.
+  // "" = convert in this process.
+  std::string converter_exe;
+  size_t converter_memory_bytes = size_t{2} << 30;  // the child's memory limit
 };
 
 using DocumentCallback = std::function<void(Result<DocumentResponse>)>;

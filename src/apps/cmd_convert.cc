@@ -10,6 +10,7 @@
 #include "docling/chunk/chunker.h"
 #include "docling/converter.h"
 #include "docling/export/exporters.h"
+#include "docling/sandbox.h"
 #include "formats/tokenizer/tokenizer.h"
 
 namespace fourbrain::apps {
@@ -23,7 +24,17 @@ struct ConvertFlags {
   std::string ocr = "auto";
   std::string ocr_lang = "eng";
   double page_timeout_s = 20;
+  bool in_process = false;
 };
+
+// A child process per document (docling/sandbox.h) unless asked otherwise: a PDF that
+// crashes the parser then fails with a message instead of taking the command down.
+Result<docling::ConversionResult> convert(std::string bytes, const docling::ConvertOptions& options,
+                                          bool in_process) {
+  std::string exe = in_process ? std::string() : docling::self_executable();
+  if (exe.empty()) return docling::convert_pdf(std::move(bytes), options);
+  return docling::convert_pdf_sandboxed(exe, std::move(bytes), options);
+}
 
 Status write_output(const std::string& path, const std::string& text) {
   if (path.empty() || path == "-") {
@@ -46,7 +57,7 @@ Status run_convert(const ConvertFlags& f) {
   options.page_time_limit = std::chrono::milliseconds(static_cast<int64_t>(f.page_timeout_s * 1000));
   if (!f.pages.empty()) FB_RETURN_IF_ERROR(docling::parse_page_range(f.pages, &options));
   FB_ASSIGN_OR_RETURN(std::string bytes, read_file(f.input));
-  FB_ASSIGN_OR_RETURN(docling::ConversionResult result, docling::convert_pdf(std::move(bytes), options));
+  FB_ASSIGN_OR_RETURN(docling::ConversionResult result, convert(std::move(bytes), options, f.in_process));
   for (const docling::PageError& e : result.errors) {
     std::fprintf(stderr, "fourbrain convert: page %d: %s\n", e.page_no, e.message.c_str());
   }
@@ -82,7 +93,7 @@ Status run_chunk(const ChunkFlags& f) {
   options.filename = f.input;
   FB_ASSIGN_OR_RETURN(options.ocr, docling::parse_ocr_mode(f.ocr));
   FB_ASSIGN_OR_RETURN(std::string bytes, read_file(f.input));
-  FB_ASSIGN_OR_RETURN(docling::ConversionResult result, docling::convert_pdf(std::move(bytes), options));
+  FB_ASSIGN_OR_RETURN(docling::ConversionResult result, convert(std::move(bytes), options, false));
   for (const docling::PageError& e : result.errors) {
     std::fprintf(stderr, "fourbrain chunk: page %d: %s\n", e.page_no, e.message.c_str());
   }
@@ -128,7 +139,18 @@ Command add_convert_command(CLI::App& app) {
       ->check(CLI::IsMember({"auto", "force", "off"}));
   cmd->add_option("--ocr-lang", flags->ocr_lang, "tesseract languages, e.g. eng or eng+deu");
   cmd->add_option("--page-timeout", flags->page_timeout_s, "seconds one page may take");
+  cmd->add_flag("--in-process", flags->in_process,
+                "convert in this process, not in a child process (faster start, no isolation)");
   return [flags] { return run_convert(*flags); };
+}
+
+Command add_docling_worker_command(CLI::App& app) {
+  CLI::App* cmd = app.add_subcommand("docling-worker", "");
+  cmd->group("");  // internal: the child process of sandboxed conversions
+  return [] {
+    int code = docling::run_sandbox_worker(stdin, stdout);
+    return code == 0 ? Status::ok() : internal_error("worker failed");
+  };
 }
 
 }  // namespace fourbrain::apps

@@ -7,6 +7,7 @@
 #include "api/server.h"
 #include "apps/commands.h"
 #include "base/log.h"
+#include "docling/sandbox.h"
 #include "server/http/http_server.h"
 
 namespace fourbrain::apps {
@@ -23,6 +24,7 @@ struct ServeFlags {
   int log_verbose = 0;
   api::DocumentServiceOptions documents;
   double page_timeout_s = 20, document_timeout_s = 600, result_ttl_s = 300;
+  bool docling_isolation = true;
 };
 
 std::chrono::milliseconds millis(double seconds) {
@@ -54,6 +56,7 @@ Status run_serve(const ServeFlags& f) {
   options.documents.page_time_limit = millis(f.page_timeout_s);
   options.documents.document_time_limit = millis(f.document_timeout_s);
   options.documents.result_ttl = millis(f.result_ttl_s);
+  if (f.docling_isolation) options.documents.converter_exe = docling::self_executable();
   if (!f.load_models.empty() && options.control_mode != api::ControlMode::kExplicit) {
     return invalid_argument("--load-model needs --model-control-mode explicit");
   }
@@ -92,6 +95,12 @@ void add_docling_options(CLI::App& cmd, ServeFlags& f) {
       ->capture_default_str();
   cmd.add_option("--docling-tokenizer", d.tokenizer_dir,
                  "tokenizer folder for hybrid chunking (e.g. the embedding model's checkpoint)");
+  cmd.add_flag("!--docling-in-process", f.docling_isolation,
+               "convert in the server process instead of one child process per document");
+  cmd.add_option("--docling-converter-memory", d.converter_memory_bytes,
+                 "memory limit of each conversion's child process, bytes")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd.add_option("--docling-http-allow", d.http_allow,
                  "hosts that http sources may name (comma-separated; default: http sources off)")
       ->delimiter(',');

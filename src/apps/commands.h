@@ -22,6 +22,7 @@ Command add_verify_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_convert_command(CLI::App& app);
 Command add_chunk_command(CLI::App& app);
+Command add_docling_worker_command(CLI::App& app);
 
 // Options every model command shares.
 struct ModelFlags {

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   add(fourbrain::apps::add_compare_command);
   add(fourbrain::apps::add_convert_command);
   add(fourbrain::apps::add_chunk_command);
+  add(fourbrain::apps::add_docling_worker_command);
   CLI11_PARSE(app, argc, argv);
   for (auto& [cmd, run] : commands) {
     if (!cmd->parsed()) continue;

@@ -21,7 +21,8 @@ mkdir -p "$out"
 mapfile -t docling_sources < <(find src/docling -name '*.cc' ! -name '*_test.cc' \
                                  ! -name hybrid_chunker.cc | sort)
 sources=(tools/fuzz/pdf_fuzzer.cc "${docling_sources[@]}" src/base/status.cc src/base/sha256.cc
-         src/base/check.cc src/base/log.cc src/base/file.cc src/formats/json_writer.cc)
+         src/base/check.cc src/base/log.cc src/base/file.cc src/formats/json_writer.cc
+         src/formats/json.cc)
 binary="$out/pdf_fuzzer"
 needs_build=0
 [ -x "$binary" ] || needs_build=1
