@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "api/http_fetch.h"
 #include "docling/chunk/chunker.h"
 #include "docling/converter.h"
 #include "docling/export/exporters.h"
@@ -19,53 +20,44 @@ bool looks_like_pdf(const std::string& bytes) {
   return bytes.substr(0, 1024).find("%PDF-") != std::string::npos;
 }
 
-// "http://host:port/path" -> "host"; "" when the URL is not http(s).
-std::string url_host(const std::string& url, bool* https) {
-  const std::string http = "http://", secure = "https://";
-  size_t start = 0;
-  if (url.rfind(http, 0) == 0) {
-    start = http.size(), *https = false;
-  } else if (url.rfind(secure, 0) == 0) {
-    start = secure.size(), *https = true;
-  } else {
-    return "";
+// The checks every document's bytes pass: a file's before it queues, a fetched body's after.
+Status check_bytes(const std::string& name, const std::string& bytes,
+                   const DocumentServiceOptions& options) {
+  if (bytes.empty()) return invalid_argument("file '" + name + "' is empty");
+  if (bytes.size() > options.max_file_bytes) {
+    return invalid_argument("file '" + name + "' is " + std::to_string(bytes.size()) + " bytes, " +
+                            std::string(kOverSizeLimit) + " of " +
+                            std::to_string(options.max_file_bytes));
   }
-  std::string host = url.substr(start, url.find_first_of("/?#", start) - start);
-  if (auto at = host.rfind('@'); at != std::string::npos) host = host.substr(at + 1);
-  if (!host.empty() && host[0] == '[') return host.substr(0, host.find(']') + 1);
-  return host.substr(0, host.find(':'));
-}
-
-Status check_source(const DocumentSource& source, const DocumentServiceOptions& options) {
-  const std::string& name = source.filename;
-  if (!source.url.empty()) {
-    bool https = false;
-    const std::string host = url_host(source.url, &https);
-    if (host.empty()) return invalid_argument("source url '" + source.url + "' is not http(s)");
-    if (options.http_allow.empty()) {
-      return invalid_argument(
-          "http sources are disabled on this server (start it with --docling-http-allow HOST,...)"
-          "; send the file itself (kind 'file' with base64_string)");
-    }
-    if (std::find(options.http_allow.begin(), options.http_allow.end(), host) ==
-        options.http_allow.end()) {
-      return invalid_argument("host '" + host + "' of source url '" + source.url +
-                              "' is not in --docling-http-allow");
-    }
-    return unsupported(
-        "fetching http sources is not implemented yet; send the file itself (kind "
-        "'file' with base64_string)");
-  }
-  if (source.bytes.empty()) return invalid_argument("file '" + name + "' is empty");
-  if (source.bytes.size() > options.max_file_bytes) {
-    return invalid_argument("file '" + name + "' is " + std::to_string(source.bytes.size()) +
-                            " bytes; the limit is " + std::to_string(options.max_file_bytes));
-  }
-  if (!looks_like_pdf(source.bytes)) {
+  if (!looks_like_pdf(bytes)) {
     return invalid_argument("file '" + name +
                             "' is not a PDF (no %PDF- header); only PDF input is supported");
   }
   return Status::ok();
+}
+
+Status check_source(const DocumentSource& source, const DocumentServiceOptions& options) {
+  if (source.url.empty()) return check_bytes(source.filename, source.bytes, options);
+  FB_RETURN_IF_ERROR(check_http_headers(source.headers));
+  return allowed_http_url(source.url, options.http_allow).status();
+}
+
+// An http source's bytes, fetched on the calling (worker) thread and checked as a file's.
+Result<std::string> fetch_source(const DocumentSource& source,
+                                 const DocumentServiceOptions& options) {
+  HttpFetchOptions fetch;
+  fetch.allow = options.http_allow;
+  fetch.time_limit = options.http_time_limit;
+  fetch.max_bytes = options.max_file_bytes;
+  auto fetched = fetch_http(source.url, source.headers, fetch);
+  if (!fetched.is_ok()) return fetched.status().with_context("http source '" + source.url + "'");
+  HttpFetched& f = fetched.value();
+  Status s = check_bytes(source.filename, f.body, options);
+  if (!s.is_ok()) {
+    return s.with_context("http source '" + f.final_url + "' (Content-Type '" + f.content_type +
+                          "')");
+  }
+  return std::move(f.body);
 }
 
 docling::ConvertOptions convert_options(const DocumentSource& source, const ConvertOptions& o,
@@ -153,15 +145,20 @@ Result<DocumentResponse> process_documents(const DocumentRequest& request,
   const auto t0 = std::chrono::steady_clock::now();
   DocumentResponse response;
   response.chunked = request.chunking.kind != ChunkerKind::kNone;
+  response.zip_target = request.zip_target;
   const bool chunking = request.chunking.kind != ChunkerKind::kNone;
   const bool exports = !chunking || request.chunking.include_converted_document;
   for (const DocumentSource& source : request.sources) {
+    std::string fetched;
+    if (!source.url.empty()) {
+      FB_ASSIGN_OR_RETURN(fetched, fetch_source(source, options));
+    }
+    const std::string& bytes = source.url.empty() ? source.bytes : fetched;
     docling::ConvertOptions convert = convert_options(source, request.options, options);
-    auto converted =
-        options.converter_exe.empty()
-            ? docling::convert_pdf(source.bytes, convert)
-            : docling::convert_pdf_sandboxed(options.converter_exe, source.bytes, convert,
-                                             {options.converter_memory_bytes});
+    auto converted = options.converter_exe.empty()
+                         ? docling::convert_pdf(bytes, convert)
+                         : docling::convert_pdf_sandboxed(options.converter_exe, bytes, convert,
+                                                          {options.converter_memory_bytes});
     if (!converted.is_ok())
       return converted.status().with_context("file '" + source.filename + "'");
     const docling::ConversionResult& r = converted.value();

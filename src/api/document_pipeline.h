@@ -12,13 +12,16 @@
 namespace fourbrain::api {
 
 // InvalidArgument naming the source and the reason: no sources, an empty or oversized
-// file, not a PDF, a bad page range, an http source not allowed; Unsupported for an
-// allowed http source (not fetched yet) and for hybrid chunking without a tokenizer.
+// file (the message contains kOverSizeLimit), not a PDF, a bad page range, an http source
+// not allowed (api/http_fetch.h); Unsupported for an https source and for hybrid chunking
+// without a tokenizer.
 Status check_document_request(const DocumentRequest& request, const DocumentServiceOptions& options,
                               bool have_tokenizer);
 
-// Converts every source. A source that cannot be opened at all (corrupt PDF) fails the
-// job with InvalidArgument naming the file; page failures are errors of a partial result.
+// Converts every source, fetching http sources first on the calling thread (the checks of
+// a file then apply to the fetched body). A source that cannot be fetched or opened at all
+// (corrupt PDF) fails the job with InvalidArgument naming it; page failures are errors of
+// a partial result.
 Result<DocumentResponse> process_documents(const DocumentRequest& request,
                                            const DocumentServiceOptions& options,
                                            const formats::Tokenizer* tokenizer);

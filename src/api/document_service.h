@@ -5,7 +5,8 @@
 // status is polled and whose result is fetched once (single use), then kept at most
 // `result_ttl` after it finished before it is dropped. Requests are checked when they are
 // offered (sources present, size limit, a PDF, page range, http sources allowed) and a
-// refused one never queues. A full queue refuses with ResourceExhausted.
+// refused one never queues. A full queue refuses with ResourceExhausted. http sources are
+// fetched by the worker that converts them (api/http_fetch.h), then checked as files are.
 //
 // Owned by api::Server. Thread-safe. run()'s callback is called exactly once: at once on
 // the caller's thread for a refused request, else later on a worker thread. Shutdown:
@@ -43,6 +44,7 @@ struct DocumentServiceOptions {
   std::chrono::milliseconds result_ttl{300000};  // a finished task's result is kept this long
   std::string tokenizer_dir;  // for hybrid chunking (token counts); "" = hybrid unsupported
   std::vector<std::string> http_allow;  // hosts http sources may name; empty = http off
+  std::chrono::milliseconds http_time_limit{30000};  // one http source's fetch, redirects too
   // The fourbrain binary that converts each document in a child process (docling/sandbox.h),
   // so that a PDF that crashes or exhausts the parser costs one request, not the server.
   // "" = convert in this process.

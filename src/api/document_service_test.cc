@@ -8,6 +8,8 @@
 #include <sstream>
 #include <thread>
 
+#include "api/http_fetch.h"
+
 namespace fourbrain::api {
 namespace {
 
@@ -22,7 +24,7 @@ std::string corpus_pdf() {
 
 DocumentRequest request_for(std::string bytes, std::string filename = "report.pdf") {
   DocumentRequest r;
-  r.sources.push_back({std::move(filename), std::move(bytes), ""});
+  r.sources.push_back({std::move(filename), std::move(bytes), "", {}});
   r.options.to_json = true;
   return r;
 }
@@ -80,7 +82,7 @@ TEST(DocumentService, RefusesBadInputsBeforeQueueing) {
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("not a PDF"), std::string::npos);
   s = code_of(request_for("%PDF-1.4\n" + std::string(2 << 20, 'x')));
-  EXPECT_NE(s.message().find("limit"), std::string::npos);
+  EXPECT_NE(s.message().find(kOverSizeLimit), std::string::npos);
   DocumentRequest range = request_for(corpus_pdf());
   range.options.first_page = 3, range.options.last_page = 2;
   EXPECT_EQ(code_of(range).code(), StatusCode::kInvalidArgument);
@@ -88,7 +90,7 @@ TEST(DocumentService, RefusesBadInputsBeforeQueueing) {
   hybrid.chunking.kind = ChunkerKind::kHybrid;  // no tokenizer configured
   EXPECT_EQ(code_of(hybrid).code(), StatusCode::kUnsupported);
   DocumentRequest http;
-  http.sources.push_back({"a.pdf", "", "http://example.com/a.pdf"});
+  http.sources.push_back({"a.pdf", "", "http://example.com/a.pdf", {}});
   s = code_of(http);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("--docling-http-allow"), std::string::npos);
@@ -99,10 +101,20 @@ TEST(DocumentService, HttpSourcesFollowTheAllowList) {
   options.http_allow = {"docs.example.com"};
   auto service = make(options);
   DocumentRequest r;
-  r.sources.push_back({"a.pdf", "", "http://other.example.com/a.pdf"});
+  r.sources.push_back({"a.pdf", "", "http://other.example.com/a.pdf", {}});
   EXPECT_EQ(run_and_wait(*service, r).status().code(), StatusCode::kInvalidArgument);
-  r.sources[0].url = "http://docs.example.com:8080/a.pdf";
+  r.sources[0].url = "https://docs.example.com/a.pdf";
   EXPECT_EQ(run_and_wait(*service, r).status().code(), StatusCode::kUnsupported);
+  r.sources[0].url = "http://user:pw@docs.example.com/a.pdf";
+  EXPECT_EQ(run_and_wait(*service, r).status().code(), StatusCode::kInvalidArgument);
+  // Allowed, but nothing listens on port 1: the worker's fetch fails with a clear error.
+  options.http_allow = {"127.0.0.1"};
+  options.http_time_limit = std::chrono::milliseconds(5000);
+  auto local = make(options);
+  r.sources[0].url = "http://127.0.0.1:1/a.pdf";
+  Status s = run_and_wait(*local, r).status();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("connect"), std::string::npos) << s.message();
 }
 
 TEST(DocumentService, CorruptPdfFailsWithInvalidArgument) {

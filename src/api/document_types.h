@@ -9,6 +9,7 @@
 #include <climits>
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fourbrain::api {
@@ -17,7 +18,8 @@ namespace fourbrain::api {
 struct DocumentSource {
   std::string filename = "document.pdf";
   std::string bytes;
-  std::string url;  // non-empty: an http source; `bytes` is then empty
+  std::string url;  // non-empty: an http source; `bytes` is then empty (fetched by a worker)
+  std::vector<std::pair<std::string, std::string>> headers;  // sent with the http request
 };
 
 // docling-serve's ConvertDocumentsOptions, the part that means something here.
@@ -46,6 +48,7 @@ struct DocumentRequest {
   std::vector<DocumentSource> sources;
   ConvertOptions options;
   ChunkOptions chunking;
+  bool zip_target = false;  // docling-serve's target kind "zip": the result as an archive
 };
 
 // docling-serve's ErrorItem.
@@ -85,6 +88,7 @@ struct DocumentResponse {
   bool chunked = false;                      // a chunking request's result
   std::vector<DocumentChunk> chunks;         // chunking requests only
   double processing_time = 0;                // seconds, queue wait excluded
+  bool zip_target = false;                   // the request's, for an async result
 };
 
 enum class TaskState { kPending, kStarted, kSuccess, kPartialSuccess, kFailure };

@@ -23,7 +23,7 @@ struct ServeFlags {
   int compute_threads = 0;
   int log_verbose = 0;
   api::DocumentServiceOptions documents;
-  double page_timeout_s = 20, document_timeout_s = 600, result_ttl_s = 300;
+  double page_timeout_s = 20, document_timeout_s = 600, result_ttl_s = 300, http_timeout_s = 30;
   bool docling_isolation = true;
 };
 
@@ -56,6 +56,7 @@ Status run_serve(const ServeFlags& f) {
   options.documents.page_time_limit = millis(f.page_timeout_s);
   options.documents.document_time_limit = millis(f.document_timeout_s);
   options.documents.result_ttl = millis(f.result_ttl_s);
+  options.documents.http_time_limit = millis(f.http_timeout_s);
   if (f.docling_isolation) options.documents.converter_exe = docling::self_executable();
   if (!f.load_models.empty() && options.control_mode != api::ControlMode::kExplicit) {
     return invalid_argument("--load-model needs --model-control-mode explicit");
@@ -102,8 +103,13 @@ void add_docling_options(CLI::App& cmd, ServeFlags& f) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd.add_option("--docling-http-allow", d.http_allow,
-                 "hosts that http sources may name (comma-separated; default: http sources off)")
+                 "hosts that http sources may name (comma-separated, exact; default: http "
+                 "sources off)")
       ->delimiter(',');
+  cmd.add_option("--docling-http-timeout-secs", f.http_timeout_s,
+                 "time limit of fetching one http source (connect, redirects, body)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
 }
 
 Command add_serve_command(CLI::App& app) {

@@ -6,11 +6,15 @@ counts with HuggingFace's tokenizer of the same folder; Markdown against `fourbr
 """
 import base64
 import glob
+import http.server
+import io
 import os
+import shutil
 import signal
 import subprocess
 import threading
 import time
+import zipfile
 
 import numpy as np
 import pytest
@@ -230,9 +234,6 @@ def test_errors(server):
     r = post(f"{base}/v1/convert/file", data={"to_formats": "pptx"},
              files={"files": ("r.pdf", read(REPORT))})
     assert r.status_code == 400 and "to_formats" in r.json()["detail"]
-    r = post(f"{base}/v1/convert/file",
-             files=[("files", ("a.pdf", read(REPORT))), ("files", ("b.pdf", read(REPORT)))])
-    assert r.status_code == 501
     r = post(f"{base}/v1/convert/source",
              json={"sources": [{"kind": "http", "url": "http://127.0.0.1:1/a.pdf"}]})
     assert r.status_code == 400 and "--docling-http-allow" in r.json()["detail"]
@@ -330,3 +331,186 @@ def test_accepted_conversions_answer_during_shutdown(tmp_path_factory):
     assert s.proc.wait(timeout=120) == 0
     assert [r.status_code for r in results] == [200, 200, 200]
     assert all(r.json()["document"]["md_content"] for r in results)
+
+
+# --- several documents in one conversion: docling-serve's zip answer ---------------------
+
+def unzip(r):
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"] == "application/zip"
+    assert r.headers["Content-Disposition"] == 'attachment; filename="converted_docs.zip"'
+    with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+        assert z.testzip() is None  # every CRC checks
+        return {name: z.read(name).decode() for name in z.namelist()}
+
+
+def test_several_files_answer_with_a_zip(server):
+    other = CORPUS[-1] if CORPUS[-1] != REPORT else CORPUS[0]
+    r = requests.post(f"{server.base}/v1/convert/file",
+                      data={"to_formats": ["md", "json", "text"]},
+                      files=[("files", ("report.pdf", read(REPORT))),
+                             ("files", ("other.pdf", read(other)))], timeout=300)
+    entries = unzip(r)
+    assert sorted(entries) == ["other.json", "other.md", "other.txt",
+                               "report.json", "report.md", "report.txt"]
+    assert entries["report.md"] == convert_file(server, REPORT).json()["document"]["md_content"]
+    assert DoclingDocument.model_validate_json(entries["other.json"]).texts
+    assert entries["report.txt"].strip()
+    # One stem twice: both kept.
+    r = requests.post(f"{server.base}/v1/convert/file",
+                      files=[("files", ("r.pdf", read(REPORT))), ("files", ("r.pdf", read(REPORT)))],
+                      timeout=300)
+    assert sorted(unzip(r)) == ["r.md", "r_2.md"]
+
+
+def test_zip_target_for_one_source_and_form(server):
+    r = requests.post(f"{server.base}/v1/convert/source",
+                      json={**source_body(REPORT), "target": {"kind": "zip"}}, timeout=300)
+    assert list(unzip(r)) == ["numbered_report.md"]
+    r = convert_file(server, REPORT, target_type="zip", to_formats="json")
+    assert list(unzip(r)) == ["numbered_report.json"]
+    r = requests.post(f"{server.base}/v1/convert/source",
+                      json={**source_body(REPORT), "target": {"kind": "s3"}})
+    assert r.status_code == 501 and "target kind" in r.json()["detail"]
+
+
+def test_async_several_files_result_is_a_zip(server):
+    r = requests.post(f"{server.base}/v1/convert/file/async",
+                      files=[("files", ("a.pdf", read(REPORT))), ("files", ("b.pdf", read(REPORT)))])
+    assert r.status_code == 200, r.text
+    task_id = r.json()["task_id"]
+    assert poll_until_done(server, task_id)["task_status"] == "success"
+    entries = unzip(requests.get(f"{server.base}/v1/result/{task_id}"))
+    assert sorted(entries) == ["a.md", "b.md"] and entries["a.md"] == entries["b.md"]
+    assert requests.get(f"{server.base}/v1/result/{task_id}").status_code == 404
+
+
+# --- http sources -------------------------------------------------------------------------
+
+HTTP_LIMIT = 1_000_000  # --docling-max-file-size of the http server below
+
+
+class Origin(http.server.BaseHTTPRequestHandler):
+    """The documents an http source may name, on 127.0.0.1 (the allowed host)."""
+
+    def log_message(self, *args):
+        pass
+
+    def send(self, code, body=b"", content_type="application/pdf", headers=()):
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # /big.pdf: the server stops reading at its size limit
+
+    def do_GET(self):
+        port = self.server.server_address[1]
+        path = self.path.split("?")[0]
+        if path == "/docs/report.pdf":
+            return self.send(200, read(REPORT))
+        if path == "/private/report.pdf":
+            ok = self.headers.get("Authorization") == "Bearer secret"
+            return self.send(200, read(REPORT)) if ok else self.send(401, b"no", "text/plain")
+        if path == "/moved":
+            return self.send(302, headers=[("Location", "/docs/report.pdf")])
+        if path == "/away":  # same machine, a host name that is not allowed
+            return self.send(302, headers=[("Location", f"http://localhost:{port}/docs/report.pdf")])
+        if path == "/loop":
+            return self.send(302, headers=[("Location", "/loop")])
+        if path == "/big.pdf":
+            return self.send(200, b"%PDF-1.4\n" + b"0" * (HTTP_LIMIT + 10))
+        if path == "/page.html":
+            return self.send(200, b"<html>not a pdf</html>", "text/html")
+        if path == "/slow.pdf":
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            time.sleep(4)
+            return
+        self.send(404, b"not found", "text/plain")
+
+
+@pytest.fixture(scope="module")
+def origin():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Origin)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def http_server(tmp_path_factory):
+    s = Server(repo_with_docling(tmp_path_factory),
+               ["--docling-http-allow", "127.0.0.1,docs.example.com",
+                "--docling-max-file-size", str(HTTP_LIMIT), "--docling-http-timeout-secs", "2"])
+    s.base = f"http://{s.url}"
+    yield s
+    assert s.stop() == 0
+
+
+def convert_url(server, url, headers=None, path="/v1/convert/source", **extra):
+    source = {"kind": "http", "url": url}
+    if headers is not None:
+        source["headers"] = headers
+    return requests.post(f"{server.base}{path}", json={"sources": [source], **extra}, timeout=120)
+
+
+def test_http_source_converts(http_server, origin):
+    r = convert_url(http_server, f"{origin}/docs/report.pdf")
+    assert r.status_code == 200, r.text
+    doc = r.json()["document"]
+    assert doc["filename"] == "report.pdf"
+    assert doc["md_content"] == convert_file(http_server, REPORT).json()["document"]["md_content"]
+    # Redirects within the allowed host, the caller's headers, and async.
+    assert convert_url(http_server, f"{origin}/moved").json()["document"]["md_content"] == \
+        doc["md_content"]
+    r = convert_url(http_server, f"{origin}/private/report.pdf",
+                    headers={"Authorization": "Bearer secret"})
+    assert r.status_code == 200, r.text
+    task = convert_url(http_server, f"{origin}/docs/report.pdf",
+                       path="/v1/convert/source/async").json()
+    assert poll_until_done(http_server, task["task_id"])["task_status"] == "success"
+    fetched = requests.get(f"{http_server.base}/v1/result/{task['task_id']}").json()
+    assert fetched["document"]["md_content"] == doc["md_content"]
+    # Two http sources: a zip.
+    r = requests.post(f"{http_server.base}/v1/convert/source", timeout=120, json={"sources": [
+        {"kind": "http", "url": f"{origin}/docs/report.pdf"},
+        {"kind": "http", "url": f"{origin}/moved"}]})
+    assert sorted(unzip(r)) == ["moved.md", "report.md"]
+
+
+@pytest.mark.parametrize("path,status,words", [
+    ("/nothing.pdf", 400, "404"),
+    ("/private/report.pdf", 400, "401"),
+    ("/away", 400, "'localhost', which is not in --docling-http-allow"),
+    ("/loop", 400, "redirects"),
+    ("/big.pdf", 413, "over the size limit"),
+    ("/page.html", 400, "not a PDF"),
+    ("/slow.pdf", 400, "timed out"),
+])
+def test_http_source_refusals(http_server, origin, path, status, words):
+    r = convert_url(http_server, f"{origin}{path}")
+    assert r.status_code == status, r.text
+    assert words in r.json()["detail"], r.json()["detail"]
+
+
+def test_http_source_refused_before_fetching(http_server, origin):
+    port = origin.rsplit(":", 1)[1]
+    cases = [(f"http://localhost:{port}/docs/report.pdf", 400, "not in --docling-http-allow"),
+             (f"http://x:y@127.0.0.1:{port}/docs/report.pdf", 400, "user information"),
+             (f"http://docs.example.com@localhost:{port}/a.pdf", 400, "user information"),
+             ("https://127.0.0.1/a.pdf", 501, "https"),
+             ("ftp://127.0.0.1/a.pdf", 501, "scheme"),
+             ("http://127.0.0.1:1/a.pdf", 400, "connect")]
+    for url, status, words in cases:
+        r = convert_url(http_server, url)
+        assert r.status_code == status, (url, r.text)
+        assert words in r.json()["detail"], (url, r.json()["detail"])
+    assert convert_url(http_server, f"{origin}/docs/report.pdf").status_code == 200
+

@@ -79,6 +79,17 @@ Status set_formats(const OptionValues& values, api::ConvertOptions& o) {
   return Status::ok();
 }
 
+// docling-serve's target kinds: "inbody" (the default) and "zip" (conversions only).
+Status set_target(const std::string& kind, DocumentRequest& r) {
+  if (kind == "inbody") return Status::ok();
+  if (kind == "zip" && r.chunking.kind == ChunkerKind::kNone) {
+    r.zip_target = true;
+    return Status::ok();
+  }
+  return unsupported("target kind '" + kind + "' is not supported (" +
+                     (r.chunking.kind == ChunkerKind::kNone ? "inbody, zip" : "inbody") + ")");
+}
+
 // Options docling-serve knows that mean something here; all others are ignored.
 Status apply_option(const std::string& key, const OptionValues& values, DocumentRequest& r) {
   api::ConvertOptions& o = r.options;
@@ -87,6 +98,10 @@ Status apply_option(const std::string& key, const OptionValues& values, Document
     return values[0];
   };
   if (key == "to_formats") return set_formats(values, o);
+  if (key == "target_type") {
+    FB_ASSIGN_OR_RETURN(std::string v, one());
+    return set_target(v, r);
+  }
   if (key == "page_range") return set_page_range(values, o);
   if (key == "ocr_lang") {
     o.ocr_lang.clear();
@@ -185,6 +200,16 @@ Result<api::DocumentSource> json_source(const rapidjson::Value& s, size_t index)
     const rapidjson::Value* url = member("url");
     if (!url || !url->IsString()) return invalid_argument(where + " (kind 'http') needs 'url'");
     source.url = json_string(*url);
+    if (const rapidjson::Value* headers = member("headers"); headers && !headers->IsNull()) {
+      if (!headers->IsObject()) return invalid_argument(where + " 'headers' must be an object");
+      for (auto h = headers->MemberBegin(); h != headers->MemberEnd(); ++h) {
+        if (!h->value.IsString()) {
+          return invalid_argument(where + " header '" + json_string(h->name) +
+                                  "' must be a string");
+        }
+        source.headers.emplace_back(json_string(h->name), json_string(h->value));
+      }
+    }
     const size_t slash = source.url.find_last_of('/');
     const std::string tail = slash == std::string::npos ? "" : source.url.substr(slash + 1);
     source.filename = tail.empty() ? "document.pdf" : tail.substr(0, tail.find('?'));
@@ -273,9 +298,7 @@ Result<DocumentRequest> document_request_from_json(std::string_view body, Chunke
     auto kind = it->value.IsObject() ? it->value.FindMember("kind") : it->value.MemberEnd();
     const std::string k =
         it->value.IsObject() && kind != it->value.MemberEnd() ? json_string(kind->value) : "";
-    if (k != "inbody") {
-      return unsupported("target kind '" + k + "' is not supported (inbody only)");
-    }
+    FB_RETURN_IF_ERROR(set_target(k, r));
   }
   auto sources = doc.FindMember("sources");
   if (sources == doc.MemberEnd() || !sources->value.IsArray()) {

@@ -1,7 +1,8 @@
 // docling-serve request bodies into api::DocumentRequest: the multipart form of
 // /v1/convert/file and /v1/chunk/*/file (files parts plus option fields), and the JSON of
 // /v1/convert/source and /v1/chunk/*/source ({options | convert_options, chunking_options,
-// sources: [{kind: "file", base64_string, filename} | {kind: "http", url}], target}).
+// sources: [{kind: "file", base64_string, filename} | {kind: "http", url, headers}],
+// target: {kind: "inbody" | "zip"}}); the form's target is the field target_type.
 //
 // Options that mean nothing here (image_export_mode, table_mode, pipeline, ...) are
 // accepted and ignored, as a client of docling-serve sends them; wrong types and unknown

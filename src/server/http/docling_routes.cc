@@ -1,23 +1,42 @@
 #include "server/http/docling_routes.h"
 
+#include "api/http_fetch.h"
 #include "server/common/status_mapping.h"
 #include "server/http/compression.h"
 #include "server/http/docling_replies.h"
 #include "server/http/docling_requests.h"
+#include "server/http/docling_zip.h"
 
 namespace fourbrain::server::http {
 namespace {
 
 constexpr const char* kJson = "application/json";
 
-HttpReply ok_json(std::string body) { return {200, kJson, std::move(body), std::nullopt, ""}; }
+HttpReply ok_json(std::string body) { return {200, kJson, std::move(body), std::nullopt, "", ""}; }
 
 HttpReply detail_reply(int status, const std::string& message) {
-  return {status, kJson, detail_json(message), std::nullopt, ""};
+  return {status, kJson, detail_json(message), std::nullopt, "", ""};
 }
 
+// A document over the size limit (a file, or an http source's body) is 413, as the size
+// check before queueing answers; every other error maps by its code.
 HttpReply detail_reply(const Status& s) {
-  return detail_reply(http_status_of(s.code()), s.message());
+  const bool too_large = s.code() == StatusCode::kInvalidArgument &&
+                         s.message().find(api::kOverSizeLimit) != std::string::npos;
+  return detail_reply(too_large ? 413 : http_status_of(s.code()), s.message());
+}
+
+// A finished job's answer: chunks, one document in JSON, or a zip of several.
+HttpReply documents_reply(const api::DocumentResponse& r) {
+  if (r.chunked) return ok_json(chunk_response_json(r));
+  if (!answers_with_zip(r)) return ok_json(convert_response_json(r));
+  auto zip = convert_response_zip(r);
+  if (!zip.is_ok()) return detail_reply(zip.status());
+  HttpReply out;
+  out.content_type = "application/zip";
+  out.body = std::move(zip).value();
+  out.content_disposition = std::string("attachment; filename=\"") + kZipFilename + "\"";
+  return out;
 }
 
 Result<api::DocumentRequest> decode(HttpRequest& request, bool file, api::ChunkerKind chunker) {
@@ -50,7 +69,7 @@ void DoclingRoutes::handle(std::shared_ptr<HttpRequest> request,
     if (seg[0] == "version") return reply(ok_json(docling_version_json()));
     const bool ok = seg[0] == "health" || seg[0] == "livez" || server_.ready();
     return reply({ok ? 200 : 503, kJson, ok ? R"({"status":"ok"})" : R"({"status":"not ready"})",
-                  std::nullopt, ""});
+                  std::nullopt, "", ""});
   }
   if (n >= 3 && n <= 4 && seg[1] == "convert" && (seg[2] == "file" || seg[2] == "source") &&
       (n == 3 || seg[3] == "async")) {
@@ -77,8 +96,7 @@ void DoclingRoutes::handle(std::shared_ptr<HttpRequest> request,
     }
     auto taken = server_.documents().take_result(id);
     if (!taken.is_ok()) return reply(detail_reply(taken.status()));
-    const api::DocumentResponse& r = taken.value();
-    return reply(ok_json(r.chunked ? chunk_response_json(r) : convert_response_json(r)));
+    return reply(documents_reply(taken.value()));
   }
   reply(detail_reply(404, "Not Found"));
 }
@@ -91,16 +109,10 @@ void DoclingRoutes::documents_route(std::shared_ptr<HttpRequest> request, bool f
   const size_t limit = server_.documents().options().max_file_bytes;
   for (const api::DocumentSource& s : doc.sources) {
     if (s.bytes.size() > limit) {
-      return reply(detail_reply(413, "file '" + s.filename + "' is " +
-                                         std::to_string(s.bytes.size()) + " bytes; the limit is " +
-                                         std::to_string(limit)));
+      return reply(detail_reply(
+          413, "file '" + s.filename + "' is " + std::to_string(s.bytes.size()) + " bytes, " +
+                   std::string(api::kOverSizeLimit) + " of " + std::to_string(limit)));
     }
-  }
-  if (chunker == api::ChunkerKind::kNone && doc.sources.size() > 1) {
-    return reply(detail_reply(
-        501,
-        "converting several files in one request is not supported (docling-serve answers "
-        "with a zip); send one file per request"));
   }
   if (async) {
     auto id = server_.documents().submit(std::move(doc));
@@ -116,9 +128,7 @@ void DoclingRoutes::documents_route(std::shared_ptr<HttpRequest> request, bool f
     return reply(ok_json(task_status_json(status.value())));
   }
   server_.documents().run(std::move(doc), [reply](Result<api::DocumentResponse> r) {
-    if (!r.is_ok()) return reply(detail_reply(r.status()));
-    reply(ok_json(r.value().chunked ? chunk_response_json(r.value())
-                                    : convert_response_json(r.value())));
+    reply(r.is_ok() ? documents_reply(r.value()) : detail_reply(r.status()));
   });
 }
 

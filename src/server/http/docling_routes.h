@@ -4,10 +4,14 @@
 // api::DocumentRequest values (docling_requests.h); conversions run on the server's
 // DocumentService and reply through the callback, never on the I/O thread.
 //
-// Status codes: bad form, JSON, base64, non-PDF, corrupt PDF 400; a file over the limit 413;
-// unknown task 404; full queue or shutting down 503; several files in one sync or async
-// convert 501 (docling-serve answers those with a zip; send one file per request, or use
-// the chunk routes, which take several). Errors are {"detail": message}, as FastAPI's.
+// A conversion of several documents, or one with target kind "zip", answers with
+// converted_docs.zip (docling_zip.h), sync or through /v1/result; chunkings answer JSON.
+// http sources are fetched by the document worker (api/http_fetch.h).
+//
+// Status codes: bad form, JSON, base64, non-PDF, corrupt PDF, an http source not allowed or
+// not fetched 400; a file or fetched body over the limit 413; https sources and unknown
+// target kinds 501; unknown task 404; full queue or shutting down 503. Errors are
+// {"detail": message}, as FastAPI's.
 //
 // Thread-safe; `reply` is called exactly once, possibly on a document worker thread.
 #pragma once

@@ -253,7 +253,7 @@ void Session::dispatch() {
       send(error_reply(404, "Not Found"));
     } else {
       send({200, "text/plain; version=0.0.4; charset=utf-8", prometheus_metrics(owner_.api()),
-            std::nullopt, ""});
+            std::nullopt, "", ""});
     }
     return;
   }
@@ -325,6 +325,9 @@ void Session::send(HttpReply reply) {
   if (!reply.content_type.empty()) res->set(bhttp::field::content_type, reply.content_type);
   if (!reply.content_encoding.empty()) {
     res->set(bhttp::field::content_encoding, reply.content_encoding);
+  }
+  if (!reply.content_disposition.empty()) {
+    res->set(bhttp::field::content_disposition, reply.content_disposition);
   }
   if (reply.inference_header_length) {
     res->set("Inference-Header-Content-Length", std::to_string(*reply.inference_header_length));

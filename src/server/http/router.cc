@@ -46,8 +46,8 @@ std::vector<std::string> path_segments(const std::string& target) {
   return out;
 }
 
-HttpReply json_reply(std::string body) { return {200, kJson, std::move(body), std::nullopt, ""}; }
-HttpReply empty_reply(int status) { return {status, "", "", std::nullopt, ""}; }
+HttpReply json_reply(std::string body) { return {200, kJson, std::move(body), std::nullopt, "", ""}; }
+HttpReply empty_reply(int status) { return {status, "", "", std::nullopt, "", ""}; }
 HttpReply not_found_reply() { return error_reply(404, "Not Found"); }
 HttpReply method_not_allowed() { return error_reply(405, "Method Not Allowed"); }
 
@@ -58,7 +58,7 @@ HttpReply error_reply(const Status& status) {
 }
 
 HttpReply error_reply(int http_status, const std::string& message) {
-  return {http_status, kJson, error_json(message), std::nullopt, ""};
+  return {http_status, kJson, error_json(message), std::nullopt, "", ""};
 }
 
 Router::Router(api::Server& server, BlockingRunner run_blocking)

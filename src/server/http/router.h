@@ -33,7 +33,8 @@ struct HttpReply {
   std::string content_type;  // empty with an empty body
   std::string body;
   std::optional<size_t> inference_header_length;
-  std::string content_encoding;  // set when the body is compressed
+  std::string content_encoding;     // set when the body is compressed
+  std::string content_disposition;  // a download's ("attachment; filename=...")
 };
 
 using ReplyFn = std::function<void(HttpReply)>;
