@@ -9,7 +9,7 @@ packages=(build-essential cmake ninja-build ccache pkg-config python3-venv xz-ut
           libdnnl-dev libpcre2-dev libutf8proc-dev rapidjson-dev libcli11-dev
           libgtest-dev libgmock-dev libboost1.74-dev protobuf-compiler libprotobuf-dev
           libb64-0d wrk zlib1g-dev libssl-dev clang libclang-rt-14-dev
-          libpoppler-private-dev libtesseract-dev libleptonica-dev tesseract-ocr-eng poppler-utils
+          libpoppler-private-dev libtesseract-dev libleptonica-dev tesseract-ocr-eng poppler-utils qpdf
           shared-mime-info libtasn1-doc fontconfig bzip2-doc)  # the last four: real PDFs for tests
 missing=()
 for p in "${packages[@]}"; do

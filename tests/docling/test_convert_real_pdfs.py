@@ -15,6 +15,9 @@ Corrupt inputs: `fourbrain convert` must finish within CORRUPT_TIMEOUT_S, never 
 signal (return code >= 0), and fail with return code 1 and exactly one line on stderr. A
 truncated PDF and a PDF with a broken xref table may instead be repaired (as pdfium, poppler
 and qpdf do): then return code 0 and a valid DoclingDocument.
+
+Encrypted inputs (made by qpdf at test time): an empty user password converts as the plain
+file does; a user password fails as a corrupt input does, saying that it needs one.
 """
 import difflib
 import gzip
@@ -209,3 +212,26 @@ def test_missing_file(fourbrain, tmp_path):
 def test_unknown_output_format(fourbrain):
     proc = _run([BINARY, "convert", os.path.join(CORPUS, "two_column.pdf"), "--to", "docx"])
     assert proc.returncode != 0 and proc.returncode >= 0, proc.returncode
+
+
+def _encrypt(tmp_path, user_password):
+    if shutil.which("qpdf") is None:
+        pytest.skip("qpdf is not installed (scripts/install_deps.sh installs it)")
+    out = tmp_path / f"encrypted_{user_password or 'empty'}.pdf"
+    subprocess.run(["qpdf", "--encrypt", user_password, "ownerpw", "256", "--",
+                    os.path.join(CORPUS, "two_column.pdf"), str(out)], check=True)
+    return str(out)
+
+
+def test_encrypted_with_empty_user_password_converts(fourbrain, tmp_path):
+    plain = _run([BINARY, "convert", os.path.join(CORPUS, "two_column.pdf"), "--to", "md"])
+    proc = _run([BINARY, "convert", _encrypt(tmp_path, ""), "--to", "md"])
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+    assert proc.stdout == plain.stdout and proc.stdout.strip()
+
+
+def test_encrypted_with_user_password_fails_clearly(fourbrain, tmp_path):
+    for extra in ([], ["--in-process"]):
+        proc = _run([BINARY, "convert", _encrypt(tmp_path, "userpw"), "--to", "md", *extra])
+        _check_failure(proc, f"password-protected PDF {extra}")
+        assert b"encrypted and needs a password" in proc.stderr, proc.stderr

@@ -514,3 +514,23 @@ def test_http_source_refused_before_fetching(http_server, origin):
         assert words in r.json()["detail"], (url, r.json()["detail"])
     assert convert_url(http_server, f"{origin}/docs/report.pdf").status_code == 200
 
+
+# --- encrypted PDFs -------------------------------------------------------------------------
+
+def encrypted(tmp_path, user_password):
+    if shutil.which("qpdf") is None:
+        pytest.skip("qpdf is not installed (scripts/install_deps.sh installs it)")
+    out = tmp_path / f"encrypted_{user_password or 'empty'}.pdf"
+    subprocess.run(["qpdf", "--encrypt", user_password, "ownerpw", "256", "--", REPORT, str(out)],
+                   check=True)
+    return str(out)
+
+
+def test_encrypted_pdfs(server, tmp_path):
+    r = convert_file(server, encrypted(tmp_path, ""))
+    assert r.status_code == 200, r.text
+    assert r.json()["document"]["md_content"] == \
+        convert_file(server, REPORT).json()["document"]["md_content"]
+    r = convert_file(server, encrypted(tmp_path, "userpw"))
+    assert r.status_code == 400, r.text
+    assert "encrypted and needs a password" in r.json()["detail"]
