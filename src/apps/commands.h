@@ -34,7 +34,7 @@ struct ModelFlags {
 };
 void add_model_flags(CLI::App& cmd, ModelFlags& flags);
 // Applies --threads and returns the parsed --precision.
-Result<int> apply_model_flags(const ModelFlags& flags);  // 0 = f32, 1 = bf16, 2 = fp8
+Result<int> apply_model_flags(const ModelFlags& flags);  // 0 = f32, 1 = bf16, 2 = fp8, 3 = nvfp4
 // The GPU ordinal of --device (cuda:N), or -1 for cpu; InvalidArgument otherwise.
 Result<int> parse_device(const std::string& device);
 

@@ -10,9 +10,9 @@ namespace fourbrain::apps {
 void add_model_flags(CLI::App& cmd, ModelFlags& flags) {
   cmd.add_option("--model", flags.model_dir, "HuggingFace checkpoint directory")->required();
   cmd.add_option("--precision", flags.precision,
-                 "GEMM precision: f32, bf16, auto (bf16 where the CPU has native bf16), or fp8 "
+                 "GEMM precision: f32, bf16, auto (bf16 where the CPU has native bf16), fp8 or nvfp4 "
                  "(GPU, Qwen3: weights quantized at load)")
-      ->check(CLI::IsMember({"f32", "bf16", "auto", "fp8"}));
+      ->check(CLI::IsMember({"f32", "bf16", "auto", "fp8", "nvfp4"}));
   cmd.add_option("--threads", flags.threads, "CPU threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
   cmd.add_option("--max-batch-tokens", flags.max_batch_tokens, "tokens per ragged batch")
@@ -36,12 +36,12 @@ Result<int> parse_device(const std::string& device) {
 Result<int> apply_model_flags(const ModelFlags& flags) {
   if (flags.threads > 0) omp_set_num_threads(flags.threads);
   FB_ASSIGN_OR_RETURN(const int gpu, parse_device(flags.device));
-  if (flags.precision == "fp8") {
-    if (gpu < 0) return invalid_argument("--precision fp8 needs --device cuda:N");
-    return 2;
+  if (flags.precision == "fp8" || flags.precision == "nvfp4") {
+    if (gpu < 0) return invalid_argument("--precision " + flags.precision + " needs --device cuda:N");
+    return flags.precision == "fp8" ? 2 : 3;
   }
   if (gpu >= 0) {
-    if (flags.precision == "f32") return invalid_argument("--device cuda runs bf16 or fp8");
+    if (flags.precision == "f32") return invalid_argument("--device cuda runs bf16, fp8 or nvfp4");
     return 1;
   }
   if (flags.precision == "f32") return 0;

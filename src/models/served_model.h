@@ -47,6 +47,7 @@ struct ServedModelOptions {
   bool bf16 = false;                // GEMMs in bf16 (on CPUs with native bf16) or f32
   int cuda_device = -1;             // -1: the CPU; else the GPU (bf16)
   bool fp8 = false;                 // GPU, Qwen3: FP8 weights (quantized at load) and activations
+  bool nvfp4 = false;               // GPU, Qwen3: NVFP4 weights (quantized at load), bf16 activations
   int64_t max_batch_tokens = 8192;  // tokens per forward pass (bounds activation memory)
   size_t max_length = 8192;         // default tokens per item
 };

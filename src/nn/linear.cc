@@ -104,4 +104,12 @@ Result<Linear> Linear::from_fp8(const Tensor& codes, const Tensor& scales,
   return linear;
 }
 
+Result<Linear> Linear::from_nvfp4(const Tensor& packed, const Tensor& block_scales,
+                                  float global_scale, Allocator& device_memory) {
+  Linear linear;
+  FB_ASSIGN_OR_RETURN(linear.weight_, ops::LinearWeight::prepare_nvfp4(packed, block_scales,
+                                                                       global_scale, device_memory));
+  return linear;
+}
+
 }  // namespace fourbrain::nn

@@ -27,6 +27,9 @@ class Linear {
   // An FP8 Linear on CUDA from quantized parts (see ops::LinearWeight::prepare_fp8).
   static Result<Linear> from_fp8(const Tensor& codes, const Tensor& scales,
                                  Allocator& device_memory);
+  // An NVFP4 Linear on CUDA from quantized parts (see ops::LinearWeight::prepare_nvfp4).
+  static Result<Linear> from_nvfp4(const Tensor& packed, const Tensor& block_scales,
+                                   float global_scale, Allocator& device_memory);
 
   // x f32 [n, in] -> y f32 [n, out] (see ops::linear for bf16 and CUDA).
   Status forward(const Tensor& x, Tensor& y) const { return ops::linear(x, *weight_, y); }

@@ -111,6 +111,16 @@ Result<std::shared_ptr<const LinearWeight>> LinearWeight::prepare_fp8(const Tens
   return detail::CudaFp8LinearWeight::create(codes, scales, device_memory);
 }
 
+Result<std::shared_ptr<const LinearWeight>> LinearWeight::prepare_nvfp4(const Tensor& packed,
+                                                                        const Tensor& block_scales,
+                                                                        float global_scale,
+                                                                        Allocator& device_memory) {
+  if (device_memory.device() != DeviceKind::kCuda) {
+    return unsupported("LinearWeight::prepare_nvfp4: NVFP4 GEMMs run on CUDA only");
+  }
+  return detail::CudaNvfp4LinearWeight::create(packed, block_scales, global_scale, device_memory);
+}
+
 Status linear(const Tensor& x, const LinearWeight& weight, Tensor& y) {
   FB_RETURN_IF_ERROR(detail::check_linear_shapes(x, weight, y));
   constexpr std::string_view kOp = "linear";
@@ -119,6 +129,9 @@ Status linear(const Tensor& x, const LinearWeight& weight, Tensor& y) {
   }
   if (const auto* fp8_weight = dynamic_cast<const detail::CudaFp8LinearWeight*>(&weight)) {
     return fp8_weight->multiply(x, y);
+  }
+  if (const auto* fp4_weight = dynamic_cast<const detail::CudaNvfp4LinearWeight*>(&weight)) {
+    return fp4_weight->multiply(x, y);
   }
   FB_RETURN_IF_ERROR(detail::require_cpu(kOp, {&x, &y}));
   const auto* cpu_weight = dynamic_cast<const CpuLinearWeight*>(&weight);
@@ -138,6 +151,10 @@ Status linear_accumulate(const Tensor& x, const LinearWeight& weight, Tensor& y)
   if (const auto* fp8_weight = dynamic_cast<const detail::CudaFp8LinearWeight*>(&weight)) {
     FB_RETURN_IF_ERROR(detail::check_linear_shapes(x, weight, y));
     return fp8_weight->multiply(x, y, /*accumulate=*/true);
+  }
+  if (const auto* fp4_weight = dynamic_cast<const detail::CudaNvfp4LinearWeight*>(&weight)) {
+    FB_RETURN_IF_ERROR(detail::check_linear_shapes(x, weight, y));
+    return fp4_weight->multiply(x, y, /*accumulate=*/true);
   }
   FB_ASSIGN_OR_RETURN(Tensor product, Tensor::empty(DType::kF32, y.shape()));
   FB_RETURN_IF_ERROR(linear(x, weight, product));

@@ -119,4 +119,90 @@ Status CudaFp8LinearWeight::multiply(const Tensor& x, Tensor& y, bool accumulate
   return kernels::cuda::gemm_fp8(ctx, args);
 }
 
+std::vector<uint8_t> nvfp4_fragment_order(const uint8_t* packed, int64_t out, int64_t in) {
+  const int64_t chunks = in / 64, row_bytes = in / 2;
+  std::vector<uint8_t> dst(static_cast<size_t>(out * row_bytes));
+  size_t i = 0;
+  for (int64_t tile = 0; tile < out / 8; ++tile) {
+    for (int64_t c = 0; c < chunks; ++c) {
+      for (int lane = 0; lane < 32; ++lane) {
+        const uint8_t* row = packed + (tile * 8 + lane / 4) * row_bytes + c * 32;
+        const int t = lane % 4;
+        for (int j = 0; j < 4; ++j) {
+          dst[i++] = row[j * 8 + t];
+          dst[i++] = row[j * 8 + t + 4];
+        }
+      }
+    }
+  }
+  return dst;
+}
+
+Result<std::shared_ptr<const LinearWeight>> CudaNvfp4LinearWeight::create(
+    const Tensor& packed, const Tensor& block_scales, float global_scale,
+    Allocator& device_memory) {
+  const bool shapes_ok = packed.rank() == 2 && packed.dtype() == DType::kU8 &&
+                         block_scales.rank() == 2 && block_scales.dtype() == DType::kU8 &&
+                         block_scales.dim(0) == packed.dim(0) &&
+                         block_scales.dim(1) * 8 == packed.dim(1);
+  const int64_t out = packed.dim(0), in = packed.rank() == 2 ? packed.dim(1) * 2 : 0;
+  if (!shapes_ok || out % 8 != 0 || in % 64 != 0 || !(global_scale > 0)) {
+    return bad_argument("LinearWeight::prepare_nvfp4",
+                        "packed " + describe(packed) + ", block scales " + describe(block_scales) +
+                            " (want u8[out, in/2], u8[out, in/16], out % 8 == 0, in % 64 == 0, "
+                            "a positive global scale)");
+  }
+  auto w = std::make_shared<CudaNvfp4LinearWeight>();
+  const std::vector<uint8_t> ordered = nvfp4_fragment_order(packed.data<uint8_t>(), out, in);
+  FB_ASSIGN_OR_RETURN(w->codes_, upload(ordered.data(), DType::kU8,
+                                        {static_cast<int64_t>(ordered.size())}, device_memory));
+  FB_ASSIGN_OR_RETURN(w->scales_, upload(block_scales.raw_data(), DType::kU8,
+                                         block_scales.shape(), device_memory));
+  w->global_scale_ = global_scale;
+  return std::shared_ptr<const LinearWeight>(w);
+}
+
+Status CudaNvfp4LinearWeight::multiply(const Tensor& x, Tensor& y, bool accumulate) const {
+  constexpr std::string_view kOp = "linear";
+  if (x.device() != DeviceKind::kCuda || y.device() != DeviceKind::kCuda ||
+      x.dtype() != DType::kBF16) {
+    return bad_argument(kOp, "an NVFP4 weight takes x bf16 and y on CUDA, not x " + describe(x));
+  }
+  if (kernels::cuda::current_context() == nullptr) {
+    return unsupported("linear: CUDA tensors but no CUDA context on this thread");
+  }
+  kernels::cuda::Context& ctx = cuda_context();
+  const int64_t n = x.dim(0), k = in_features(), out = out_features();
+  if (n <= kernels::cuda::kNvfp4SmallBatch && !(accumulate && y.dtype() != DType::kF32)) {
+    kernels::cuda::Nvfp4GemmArgs args;
+    args.x = x.data<uint16_t>();
+    args.w = codes_.data<uint8_t>();
+    args.w_scales = scales_.data<uint8_t>();
+    args.global_scale = global_scale_;
+    args.n = n;
+    args.out_features = out;
+    args.k = k;
+    args.y = y.raw_data();
+    args.y_dtype = y.dtype();
+    args.accumulate = accumulate;
+    return kernels::cuda::gemm_nvfp4_small(ctx, args);
+  }
+  FB_ASSIGN_OR_RETURN(void* scratch,
+                      kernels::cuda::context_scratch(ctx, static_cast<size_t>(out * k) * 2));
+  auto* w_bf16 = static_cast<uint16_t*>(scratch);
+  FB_RETURN_IF_ERROR(kernels::cuda::dequantize_nvfp4(ctx, codes_.data<uint8_t>(),
+                                                     scales_.data<uint8_t>(), global_scale_, out,
+                                                     k, w_bf16));
+  kernels::cuda::GemmArgs args;
+  args.x = x.data<uint16_t>();
+  args.w = w_bf16;
+  args.n = n;
+  args.out_features = out;
+  args.k = k;
+  args.y = y.raw_data();
+  args.y_dtype = y.dtype();
+  args.accumulate = accumulate;
+  return kernels::cuda::gemm_bf16(ctx, args);
+}
+
 }  // namespace fourbrain::ops::detail

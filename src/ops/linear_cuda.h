@@ -53,4 +53,32 @@ class CudaFp8LinearWeight final : public LinearWeight {
   Tensor scales_;  // f32 [out], device
 };
 
+// NVFP4 weight on the device: codes in the GEMM kernel's fragment order, E4M3 block scales
+// and the global scale. Few tokens: the weight-only kernel reads the 4-bit codes directly;
+// more: the weight is decoded to bf16 in the context's scratch for cuBLASLt's GEMM.
+class CudaNvfp4LinearWeight final : public LinearWeight {
+ public:
+  static Result<std::shared_ptr<const LinearWeight>> create(const Tensor& packed,
+                                                            const Tensor& block_scales,
+                                                            float global_scale,
+                                                            Allocator& device_memory);
+  int64_t out_features() const override { return scales_.dim(0); }
+  int64_t in_features() const override { return scales_.dim(1) * 16; }
+  MatmulPrecision precision() const override { return MatmulPrecision::kNvfp4; }
+  bool has_bias() const override { return false; }
+  size_t nbytes() const override { return codes_.nbytes() + scales_.nbytes(); }
+  Status multiply(const Tensor& x, Tensor& y, bool accumulate = false) const;
+
+ private:
+  Tensor codes_;   // u8 [out * in / 2], fragment order, device
+  Tensor scales_;  // u8 (e4m3) [out, in / 16], device
+  float global_scale_ = 1.0f;
+};
+
+// `packed` [out, in / 2] (even input in the low nibble) into the fragment order of
+// kernels::cuda::gemm_nvfp4_small: for each 8-row tile and 64-input chunk, lane l (row
+// l / 4 of the tile, t = l % 4) gets 8 bytes: for each 16-input step j, the bytes holding
+// inputs (2t, 2t+1) and (2t+8, 2t+9).
+std::vector<uint8_t> nvfp4_fragment_order(const uint8_t* packed, int64_t out, int64_t in);
+
 }  // namespace fourbrain::ops::detail

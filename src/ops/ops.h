@@ -32,7 +32,9 @@ namespace fourbrain::ops {
 // kBF16 rounds the GEMM inputs to bf16 and accumulates in f32 (AMX / avx512_bf16).
 // kFp8 (CUDA only): E4M3 weights with per-channel scales and activations quantized per token
 // at run time (prepare_fp8 makes such weights).
-enum class MatmulPrecision { kF32, kBF16, kFp8 };
+// kNvfp4 (CUDA only): 4-bit E2M1 weights with E4M3 scales per 16 inputs and a global scale,
+// bf16 activations (prepare_nvfp4).
+enum class MatmulPrecision { kF32, kBF16, kFp8, kNvfp4 };
 
 // A weight matrix W [out_features, in_features] (and optionally a bias [out_features])
 // prepared once for repeated y = x · Wᵀ (+ bias) products (converted and, where the backend
@@ -54,6 +56,15 @@ class LinearWeight {
   static Result<std::shared_ptr<const LinearWeight>> prepare_fp8(const Tensor& codes,
                                                                  const Tensor& scales,
                                                                  Allocator& device_memory);
+  // An NVFP4 weight for the CUDA backend: `packed` u8 [out, in / 2] (two E2M1 codes a byte,
+  // the even input in the low nibble), `block_scales` u8 (E4M3) [out, in / 16] and
+  // `global_scale` (w = code x block scale x global, ModelOpt's export semantics); in % 64
+  // and out % 8 must be 0. Host tensors, uploaded to `device_memory`; the weight keeps its
+  // 4.5 bits per value on the device.
+  static Result<std::shared_ptr<const LinearWeight>> prepare_nvfp4(const Tensor& packed,
+                                                                   const Tensor& block_scales,
+                                                                   float global_scale,
+                                                                   Allocator& device_memory);
   virtual ~LinearWeight() = default;
   virtual int64_t out_features() const = 0;
   virtual int64_t in_features() const = 0;

@@ -66,6 +66,7 @@ std::vector<uint8_t> nvfp4_block_scales(const float* w, int64_t rows, int64_t co
   const int64_t blocks = cols / kNvfp4Block;
   std::vector<uint8_t> out(static_cast<size_t>(rows * blocks));
   const float scale_2_times_max = kE2m1Max * scale_2;  // f32, as ModelOpt computes it
+#pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t b = 0; b < blocks; ++b) {
       float scale = amax(w + r * cols + b * kNvfp4Block, kNvfp4Block) / scale_2_times_max;
@@ -89,6 +90,8 @@ Result<Nvfp4Weight> quantize_nvfp4(const float* w, int64_t rows, int64_t cols) {
   q.block_scale = nvfp4_block_scales(w, rows, cols, q.scale_2);
   q.packed.assign(static_cast<size_t>(rows * cols / 2), 0);
   const int64_t blocks = cols / kNvfp4Block;
+  // Rows are independent (each byte belongs to one row): the same result on any thread count.
+#pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t b = 0; b < blocks; ++b) {
       const float* block = w + r * cols + b * kNvfp4Block;

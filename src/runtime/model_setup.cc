@@ -95,13 +95,14 @@ Status apply_parameters(const inference::ModelConfig& config, ModelSetup& setup)
   if (const std::string* v = param("checkpoint")) setup.checkpoint = *v;
   const std::string* precision = param("precision");
   const std::string p = precision ? *precision : "auto";
-  if (p != "f32" && p != "bf16" && p != "auto" && p != "fp8") {
-    return invalid_argument("parameter 'precision' must be f32, bf16, auto or fp8, got '" + p +
+  if (p != "f32" && p != "bf16" && p != "auto" && p != "fp8" && p != "nvfp4") {
+    return invalid_argument("parameter 'precision' must be f32, bf16, auto, fp8 or nvfp4, got '" + p +
                             "'");
   }
   setup.model_options.bf16 =
-      p == "bf16" || p == "fp8" || (p == "auto" && kernels::cpu::has_fast_bf16());
+      p == "bf16" || p == "fp8" || p == "nvfp4" || (p == "auto" && kernels::cpu::has_fast_bf16());
   setup.model_options.fp8 = p == "fp8";
+  setup.model_options.nvfp4 = p == "nvfp4";
   if (const std::string* v = param("max_batch_tokens")) {
     FB_ASSIGN_OR_RETURN(setup.model_options.max_batch_tokens, positive_int("max_batch_tokens", *v));
   }
@@ -144,8 +145,9 @@ Status apply_instance_groups(const inference::ModelConfig& config, ModelSetup& s
     return unsupported("instance_group: a model runs on the CPU or on a GPU, not both");
   }
   setup.model_options.cuda_device = gpu;
-  if (setup.model_options.fp8 && gpu < 0) {
-    return invalid_argument("parameter 'precision' fp8 needs a KIND_GPU instance group");
+  if ((setup.model_options.fp8 || setup.model_options.nvfp4) && gpu < 0) {
+    return invalid_argument(std::string("parameter 'precision' ") +
+                            (setup.model_options.fp8 ? "fp8" : "nvfp4") + " needs a KIND_GPU instance group");
   }
   if (gpu >= 0) {
     const auto it = config.parameters().find("precision");

@@ -310,6 +310,59 @@ TEST_F(CudaOpsTest, Fp8LinearMatchesItsDequantizedProduct) {
   }
 }
 
+// NVFP4: weights quantized with ModelOpt's rules (quant/), decoded on the GPU to bf16; the
+// weight-only kernel (n <= 64: one to four m16 tiles, split over k) and the decode + bf16
+// GEMM path (n > 64), against a double-precision product of the bf16-rounded decoded
+// weights, for f32 and bf16 y, with and without accumulation.
+TEST_F(CudaOpsTest, Nvfp4LinearMatchesItsDequantizedProduct) {
+  const int64_t out_f = 264, k = 640;  // 33 row tiles (a partial block), 10 chunks of 64
+  const Tensor w = random_host(DType::kF32, {out_f, k}, 50, 0.05f);
+  auto qw = quant::quantize_nvfp4(w.data<float>(), out_f, k);
+  ASSERT_TRUE(qw.is_ok());
+  std::vector<float> wd(static_cast<size_t>(out_f * k));
+  quant::dequantize_nvfp4(*qw, wd.data());
+  for (float& v : wd) v = bf16_to_f32(f32_to_bf16(v));  // the kernels multiply bf16 weights
+  Tensor packed = Tensor::borrow(DType::kU8, {out_f, k / 2}, qw->packed.data(), nullptr);
+  Tensor scales = Tensor::borrow(DType::kU8, {out_f, k / 16}, qw->block_scale.data(), nullptr);
+  auto weight = ops::LinearWeight::prepare_nvfp4(packed, scales, qw->scale_2, *mem_);
+  ASSERT_TRUE(weight.is_ok()) << weight.status().to_string();
+  EXPECT_EQ((*weight)->nbytes(), static_cast<size_t>(out_f * k / 2 + out_f * k / 16));
+  for (int64_t n : {1, 5, 16, 17, 33, 49, 64, 65, 300}) {
+    const Tensor x = random_host(DType::kBF16, {n, k}, 51 + static_cast<uint32_t>(n));
+    const std::vector<float> xf = floats(x);
+    std::vector<float> want(static_cast<size_t>(n * out_f));
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t o = 0; o < out_f; ++o) {
+        double acc = 0;
+        for (int64_t j = 0; j < k; ++j) acc += double(xf[i * k + j]) * wd[o * k + j];
+        want[i * out_f + o] = static_cast<float>(acc);
+      }
+    }
+    Tensor gx = to_gpu(x);
+    for (DType y_dtype : {DType::kF32, DType::kBF16}) {
+      auto y = guarded(y_dtype, {n, out_f});
+      const Status st = ops::linear(gx, **weight, y.view);
+      ASSERT_TRUE(st.is_ok()) << st.to_string();
+      const double tol = (y_dtype == DType::kBF16 ? 1e-2 : 1e-4) * max_abs(want);
+      EXPECT_LE(max_diff(floats(to_host(y.view)), want), tol) << "n " << n;
+      check_guards(y);
+    }
+    // y += x · Wᵀ on top of y = x · Wᵀ gives twice the product.
+    auto y = guarded(DType::kF32, {n, out_f});
+    ASSERT_TRUE(ops::linear(gx, **weight, y.view).is_ok());
+    ASSERT_TRUE(ops::linear_accumulate(gx, **weight, y.view).is_ok());
+    std::vector<float> twice = want;
+    for (float& v : twice) v *= 2;
+    EXPECT_LE(max_diff(floats(to_host(y.view)), twice), 2e-4 * max_abs(twice)) << "n " << n;
+    check_guards(y);
+  }
+  // Shapes the kernels cannot tile are refused up front.
+  Tensor odd = Tensor::borrow(DType::kU8, {out_f, 40}, qw->packed.data(), nullptr);
+  Tensor odd_scales = Tensor::borrow(DType::kU8, {out_f, 5}, qw->block_scale.data(), nullptr);
+  EXPECT_EQ(ops::LinearWeight::prepare_nvfp4(odd, odd_scales, qw->scale_2, *mem_).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST_F(CudaOpsTest, MixedDevicesAndMissingContextAreErrors) {
   Tensor x = random_host(DType::kF32, {4, 64}, 14), w = random_host(DType::kF32, {64}, 15);
   Tensor gx = to_gpu(x);

@@ -558,15 +558,15 @@ def run_fidelity(env, name, shape, path, workloads):
     if shape["rerank"]:
         ours = ours.reshape(-1)
         out = {"workload": wname, "metric": "max |score - reference|",
-               "fourbrain_bf16": float((ours - ref).abs().max()),
+               "fourbrain": float((ours - ref).abs().max()), "fourbrain_precision": env.fb_precision,
                "transformers_bf16": float((hf_bf16 - ref).abs().max())}
     else:
         cos = lambda a: F.cosine_similarity(a, ref, dim=1)  # noqa: E731
         out = {"workload": wname, "metric": "min cosine to the reference",
-               "fourbrain_bf16": float(cos(ours).min()),
+               "fourbrain": float(cos(ours).min()), "fourbrain_precision": env.fb_precision,
                "transformers_bf16": float(cos(hf_bf16).min())}
-    log(f"[{name}] fidelity vs transformers f32 ({out['metric']}, {wname}): fourbrain bf16 "
-        f"{out['fourbrain_bf16']:.6f}, transformers bf16 {out['transformers_bf16']:.6f}")
+    log(f"[{name}] fidelity vs transformers f32 ({out['metric']}, {wname}): fourbrain "
+        f"{env.fb_precision} {out['fourbrain']:.6f}, transformers bf16 {out['transformers_bf16']:.6f}")
     return out
 
 
@@ -756,8 +756,8 @@ def parse_args():
     ap.add_argument("--skip-st", action="store_true", help="no sentence-transformers peer")
     ap.add_argument("--device-index", type=int, default=0, help="CUDA device (torch and fourbrain)")
     ap.add_argument("--fourbrain-timeout", type=int, default=600, help="seconds per fourbrain run")
-    ap.add_argument("--fourbrain-precision", default="bf16", choices=["bf16", "fp8"],
-                    help="fourbrain's precision on the GPU (fp8: weights quantized at load)")
+    ap.add_argument("--fourbrain-precision", default="bf16", choices=["bf16", "fp8", "nvfp4"],
+                    help="fourbrain's precision on the GPU (fp8, nvfp4: weights quantized at load)")
     ap.add_argument("--cpu-smoke", action="store_true",
                     help="tiny shapes on the CPU in float32, no GEMM rate, no nvidia-smi")
     return ap.parse_args()

@@ -96,6 +96,28 @@ struct Fp8GemmArgs {
 };
 Status gemm_fp8(Context& ctx, const Fp8GemmArgs& args);
 
+// NVFP4 weights (e2m1 codes, e4m3 scales per 16 columns, one f32 global scale: w = code x
+// block scale x global, ModelOpt's weight_scale_2), on GPUs without FP4 tensor cores.
+// The packed codes are in fragment order (ops/linear_cuda.cc lays them out): for each
+// 8-row tile and 64-column chunk, 32 lanes x 8 bytes. k % 64 == 0, out % 8 == 0.
+constexpr int64_t kNvfp4SmallBatch = 64;
+struct Nvfp4GemmArgs {
+  const uint16_t* x = nullptr;        // bf16 [n, k]
+  const uint8_t* w = nullptr;         // fragment-ordered codes, out * k / 2 bytes
+  const uint8_t* w_scales = nullptr;  // e4m3 [out, k / 16]
+  float global_scale = 1.0f;
+  int64_t n = 0, out_features = 0, k = 0;
+  void* y = nullptr;  // f32/bf16 [n, out]
+  DType y_dtype = DType::kBF16;
+  bool accumulate = false;  // y += (f32 y only)
+};
+// y (+)= x · Wᵀ for n <= kNvfp4SmallBatch, reading the 4-bit weights directly (bf16 tensor
+// cores, f32 accumulation, split over k; partial sums in the context's scratch).
+Status gemm_nvfp4_small(Context& ctx, const Nvfp4GemmArgs& args);
+// W as bf16 [out, k] (for cuBLASLt's bf16 GEMM at larger n).
+Status dequantize_nvfp4(Context& ctx, const uint8_t* w, const uint8_t* w_scales, float global_scale,
+                        int64_t out_features, int64_t k, uint16_t* w_bf16);
+
 // Dynamic per-token FP8: xq (e4m3 [n, k]) and scales ([n]) = amax(row) / 448 (1 for a zero
 // row) from x (bf16 [n, k]); e4m3 rounds to nearest even and saturates.
 Status quantize_fp8_rows(Context& ctx, const uint16_t* x, int64_t n, int64_t k, uint8_t* xq,

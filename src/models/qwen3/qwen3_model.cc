@@ -63,6 +63,20 @@ Result<nn::Linear> fp8_linear(const std::vector<Tensor>& parts, Allocator& devic
   return nn::Linear::from_fp8(codes, scales, device_memory);
 }
 
+// The stacked parts quantized to NVFP4 (ModelOpt's export semantics: e2m1 codes, e4m3
+// scales per 16 inputs, one global scale), as an NVFP4 Linear on the GPU.
+Result<nn::Linear> nvfp4_linear(const std::vector<Tensor>& parts, Allocator& device_memory) {
+  FB_ASSIGN_OR_RETURN(Tensor stacked, nn::stack_rows(parts));
+  const int64_t rows = stacked.dim(0), cols = stacked.dim(1);
+  std::vector<float> w(static_cast<size_t>(rows * cols));
+  kernels::cpu::convert_to_f32_parallel(stacked.raw_data(), stacked.dtype(), rows * cols, w.data());
+  FB_ASSIGN_OR_RETURN(const quant::Nvfp4Weight q, quant::quantize_nvfp4(w.data(), rows, cols));
+  const Tensor packed = Tensor::borrow(DType::kU8, {rows, cols / 2}, q.packed.data(), nullptr);
+  const Tensor scales =
+      Tensor::borrow(DType::kU8, {rows, cols / quant::kNvfp4Block}, q.block_scale.data(), nullptr);
+  return nn::Linear::from_nvfp4(packed, scales, q.scale_2, device_memory);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Qwen3Model>> Qwen3Model::load(const std::string& dir,
@@ -72,12 +86,14 @@ Result<std::unique_ptr<Qwen3Model>> Qwen3Model::load(const std::string& dir,
   FB_ASSIGN_OR_RETURN(model->checkpoint_, quant::open_checkpoint(dir));
   FB_ASSIGN_OR_RETURN(Qwen3Weights w, bind_qwen3_weights(model->checkpoint_, model->config_));
   model->precision_ = options.precision;
-  if (options.precision == ops::MatmulPrecision::kFp8 && options.cuda_device < 0) {
-    return unsupported(dir + ": FP8 GEMMs run on a GPU only");
+  const bool quantized = options.precision == ops::MatmulPrecision::kFp8 ||
+                         options.precision == ops::MatmulPrecision::kNvfp4;
+  if (quantized && options.cuda_device < 0) {
+    return unsupported(dir + ": FP8 and NVFP4 GEMMs run on a GPU only");
   }
   if (options.cuda_device >= 0) {
     if (options.precision == ops::MatmulPrecision::kF32) {
-      return unsupported(dir + ": on a GPU, Qwen3 runs in bf16 or fp8 (not f32)");
+      return unsupported(dir + ": on a GPU, Qwen3 runs in bf16, fp8 or nvfp4 (not f32)");
     }
     FB_ASSIGN_OR_RETURN(model->cuda_, CudaPlacement::create(options.cuda_device));
   }
@@ -101,6 +117,9 @@ Status Qwen3Model::prepare_weights(const Qwen3Weights& w, const Qwen3LoadOptions
   };
   auto linear = [&](const std::vector<Tensor>& parts) -> Result<nn::Linear> {
     if (options.precision == ops::MatmulPrecision::kFp8) return fp8_linear(parts, *device_memory);
+    if (options.precision == ops::MatmulPrecision::kNvfp4) {
+      return nvfp4_linear(parts, *device_memory);
+    }
     return nn::Linear::from_parts(parts, options.precision, {}, device_memory);
   };
   embed_tokens_ = w.embed_tokens;

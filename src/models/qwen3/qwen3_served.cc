@@ -8,8 +8,9 @@ namespace {
 
 Qwen3RunOptions run_options(const ServedModelOptions& options) {
   Qwen3RunOptions run;
-  run.precision = options.fp8    ? ops::MatmulPrecision::kFp8
-                  : options.bf16 ? ops::MatmulPrecision::kBF16
+  run.precision = options.fp8      ? ops::MatmulPrecision::kFp8
+                  : options.nvfp4 ? ops::MatmulPrecision::kNvfp4
+                  : options.bf16  ? ops::MatmulPrecision::kBF16
                                  : ops::MatmulPrecision::kF32;
   run.max_batch_tokens = options.max_batch_tokens;
   run.cuda_device = options.cuda_device;
