@@ -15,8 +15,11 @@
 namespace fourbrain::kernels::cuda {
 namespace {
 
-constexpr int kWarps = 4;         // per block
-constexpr int kTilesPerWarp = 2;  // n8 output tiles per warp: 16 output features
+// A block of 8 warps x 4 tiles covers 256 output features, so the x slice it stages is
+// shared by many weight rows (measured on H100: 64-feature blocks spent more time staging x
+// than streaming weights).
+constexpr int kWarps = 8;         // per block
+constexpr int kTilesPerWarp = 4;  // n8 output tiles per warp: 32 output features
 constexpr int kTilesPerBlock = kWarps * kTilesPerWarp;
 
 // e2m1 code -> value: the code's bits placed as an f32 with exponent bias 127 instead of 1
@@ -36,10 +39,6 @@ __device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
   return *reinterpret_cast<uint32_t*>(&v);
 }
 
-__device__ __forceinline__ uint32_t load_pair(const __nv_bfloat16* p) {
-  return __ldg(reinterpret_cast<const unsigned int*>(p));
-}
-
 // B fragments (two registers) of k16 tile j from a lane's 8 bytes of a 64-column chunk.
 __device__ __forceinline__ void decode_tile(uint2 w, uint32_t scales, float global, int j,
                                             uint32_t& b0, uint32_t& b1) {
@@ -51,27 +50,45 @@ __device__ __forceinline__ void decode_tile(uint2 w, uint32_t scales, float glob
   b1 = pack_bf16(e2m1_value(hi & 15u) * s, e2m1_value(hi >> 4) * s);
 }
 
+// The x slice a block works on lives in shared memory: MT * 16 rows (zero past n) of the
+// split's columns, each row padded by 8 bf16 so that ldmatrix's eight row reads fall in
+// different banks.
+constexpr int kSmemBudget = 48 * 1024;
+__host__ __device__ constexpr int64_t max_chunks_per_split(int mt) {
+  return (kSmemBudget / (mt * 16 * 2) - 8) / 64;
+}
+
 // partial[split][n][out] = x[:, chunks of this split] · W[:, same]ᵀ for this block's tiles.
+// Each warp owns four 8-row tiles; weights for the next chunk load while this one computes.
 template <int MT>
 __global__ void __launch_bounds__(kWarps * 32)
     nvfp4_skinny_kernel(const __nv_bfloat16* __restrict__ x, int n, int64_t k,
                         const uint2* __restrict__ w, const uint8_t* __restrict__ scales,
                         float global, int64_t out, int64_t chunks_per_split,
                         float* __restrict__ partial) {
+  extern __shared__ __align__(16) __nv_bfloat16 xs[];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
   const int64_t n_tiles = out / 8, n_chunks = k / 64, scale_stride = k / 16;
-  const int64_t tile0 = (static_cast<int64_t>(blockIdx.x) * kWarps + warp) * kTilesPerWarp;
-  if (tile0 >= n_tiles) return;
   const int64_t c_begin = static_cast<int64_t>(blockIdx.y) * chunks_per_split;
   const int64_t c_end = min(c_begin + chunks_per_split, n_chunks);
-  float acc[MT][kTilesPerWarp][4] = {};
-  for (int64_t c = c_begin; c < c_end; ++c) {
-    uint2 wq[kTilesPerWarp];
-    uint32_t sc[kTilesPerWarp];
+  const int cols = static_cast<int>((c_end - c_begin) * 64), pitch = cols + 8;
+
+  // Stage x[0 : MT*16, split columns] (16-byte pieces; rows past n are zero).
+  for (int i = threadIdx.x; i < MT * 16 * (cols / 8); i += blockDim.x) {
+    const int r = i / (cols / 8), c8 = (i % (cols / 8)) * 8;
+    uint4 v = make_uint4(0, 0, 0, 0);
+    if (r < n) v = __ldg(reinterpret_cast<const uint4*>(x + r * k + c_begin * 64 + c8));
+    *reinterpret_cast<uint4*>(xs + r * pitch + c8) = v;
+  }
+  __syncthreads();
+
+  const int64_t tile0 = (static_cast<int64_t>(blockIdx.x) * kWarps + warp) * kTilesPerWarp;
+  if (tile0 >= n_tiles) return;
+  auto load = [&](int64_t c, uint2 (&wq)[kTilesPerWarp], uint32_t (&sc)[kTilesPerWarp]) {
 #pragma unroll
     for (int nt = 0; nt < kTilesPerWarp; ++nt) {
       const int64_t tile = tile0 + nt;
-      if (tile < n_tiles) {
+      if (tile < n_tiles && c < c_end) {
         wq[nt] = __ldg(w + (tile * n_chunks + c) * 32 + lane);
         sc[nt] = __ldg(reinterpret_cast<const unsigned int*>(scales + (tile * 8 + g) * scale_stride + c * 4));
       } else {
@@ -79,23 +96,31 @@ __global__ void __launch_bounds__(kWarps * 32)
         sc[nt] = 0;
       }
     }
+  };
+  float acc[MT][kTilesPerWarp][4] = {};
+  uint2 wq[kTilesPerWarp], wq_next[kTilesPerWarp];
+  uint32_t sc[kTilesPerWarp], sc_next[kTilesPerWarp];
+  load(c_begin, wq, sc);
+  for (int64_t c = c_begin; c < c_end; ++c) {
+    load(c + 1, wq_next, sc_next);
+    const int col0 = static_cast<int>(c - c_begin) * 64;
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
       uint32_t b[kTilesPerWarp][2];
 #pragma unroll
       for (int nt = 0; nt < kTilesPerWarp; ++nt) decode_tile(wq[nt], sc[nt], global, j, b[nt][0], b[nt][1]);
-      const int64_t kk = c * 64 + j * 16 + 2 * t;
 #pragma unroll
       for (int mt = 0; mt < MT; ++mt) {
-        const int r0 = mt * 16 + g, r1 = r0 + 8;
         uint32_t a[4];
-        a[0] = r0 < n ? load_pair(x + r0 * k + kk) : 0u;
-        a[1] = r1 < n ? load_pair(x + r1 * k + kk) : 0u;
-        a[2] = r0 < n ? load_pair(x + r0 * k + kk + 8) : 0u;
-        a[3] = r1 < n ? load_pair(x + r1 * k + kk + 8) : 0u;
+        ldmatrix_x4(a, xs + (mt * 16 + (lane & 15)) * pitch + col0 + j * 16 + (lane >> 4) * 8);
 #pragma unroll
         for (int nt = 0; nt < kTilesPerWarp; ++nt) mma_bf16(acc[mt][nt], a, b[nt][0], b[nt][1]);
       }
+    }
+#pragma unroll
+    for (int nt = 0; nt < kTilesPerWarp; ++nt) {
+      wq[nt] = wq_next[nt];
+      sc[nt] = sc_next[nt];
     }
   }
   float* dst = partial + static_cast<int64_t>(blockIdx.y) * n * out;
@@ -149,7 +174,8 @@ __global__ void nvfp4_dequantize_kernel(const uint2* __restrict__ w, const uint8
 template <int MT>
 void launch_skinny(Context& ctx, const Nvfp4GemmArgs& a, dim3 grid, int64_t chunks_per_split,
                    float* partial) {
-  nvfp4_skinny_kernel<MT><<<grid, kWarps * 32, 0, ctx.stream>>>(
+  const size_t smem = static_cast<size_t>(MT * 16) * (chunks_per_split * 64 + 8) * 2;
+  nvfp4_skinny_kernel<MT><<<grid, kWarps * 32, smem, ctx.stream>>>(
       reinterpret_cast<const __nv_bfloat16*>(a.x), static_cast<int>(a.n), a.k,
       reinterpret_cast<const uint2*>(a.w), a.w_scales, a.global_scale, a.out_features,
       chunks_per_split, partial);
@@ -163,9 +189,12 @@ Status gemm_nvfp4_small(Context& ctx, const Nvfp4GemmArgs& a) {
     return invalid_argument("gemm_nvfp4_small: n <= 64, k % 64 == 0 and out % 8 == 0 required");
   }
   const int64_t n_chunks = a.k / 64;
+  const int mt = static_cast<int>((a.n + 15) / 16);
   const int64_t blocks_x = (a.out_features / 8 + kTilesPerBlock - 1) / kTilesPerBlock;
-  // Enough blocks to keep every SM streaming weights: about four per SM.
-  int64_t splits = std::max<int64_t>(1, (4 * std::max(ctx.sm_count, 1) + blocks_x - 1) / blocks_x);
+  // Enough blocks to keep every SM streaming weights (about two of 8 warps per SM), and
+  // splits small enough for their x slice to fit the shared-memory budget.
+  int64_t splits = std::max<int64_t>(1, (2 * std::max(ctx.sm_count, 1) + blocks_x - 1) / blocks_x);
+  splits = std::max(splits, (n_chunks + max_chunks_per_split(mt) - 1) / max_chunks_per_split(mt));
   splits = std::min(splits, n_chunks);
   const int64_t chunks_per_split = (n_chunks + splits - 1) / splits;
   splits = (n_chunks + chunks_per_split - 1) / chunks_per_split;
@@ -173,11 +202,11 @@ Status gemm_nvfp4_small(Context& ctx, const Nvfp4GemmArgs& a) {
   FB_ASSIGN_OR_RETURN(void* scratch, context_scratch(ctx, static_cast<size_t>(splits * total) * 4));
   auto* partial = static_cast<float*>(scratch);
   const dim3 grid(static_cast<unsigned>(blocks_x), static_cast<unsigned>(splits));
-  if (a.n <= 16) {
+  if (mt == 1) {
     launch_skinny<1>(ctx, a, grid, chunks_per_split, partial);
-  } else if (a.n <= 32) {
+  } else if (mt == 2) {
     launch_skinny<2>(ctx, a, grid, chunks_per_split, partial);
-  } else if (a.n <= 48) {
+  } else if (mt == 3) {
     launch_skinny<3>(ctx, a, grid, chunks_per_split, partial);
   } else {
     launch_skinny<4>(ctx, a, grid, chunks_per_split, partial);
