@@ -32,6 +32,19 @@ Result<Tensor> upload(const void* host, DType dtype, Shape shape, Allocator& dev
   return t;
 }
 
+// A quantized weight's GEMM takes x bf16 and y on CUDA, on a thread with a CUDA context.
+Status check_quantized_inputs(const Tensor& x, const Tensor& y, const std::string& weight_kind) {
+  if (x.device() != DeviceKind::kCuda || y.device() != DeviceKind::kCuda ||
+      x.dtype() != DType::kBF16) {
+    return bad_argument("linear", weight_kind + " weight takes x bf16 and y on CUDA, not x " +
+                                      describe(x));
+  }
+  if (kernels::cuda::current_context() == nullptr) {
+    return unsupported("linear: CUDA tensors but no CUDA context on this thread");
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const LinearWeight>> CudaLinearWeight::create(
@@ -87,14 +100,7 @@ Result<std::shared_ptr<const LinearWeight>> CudaFp8LinearWeight::create(
 }
 
 Status CudaFp8LinearWeight::multiply(const Tensor& x, Tensor& y, bool accumulate) const {
-  constexpr std::string_view kOp = "linear";
-  if (x.device() != DeviceKind::kCuda || y.device() != DeviceKind::kCuda ||
-      x.dtype() != DType::kBF16) {
-    return bad_argument(kOp, "an FP8 weight takes x bf16 and y on CUDA, not x " + describe(x));
-  }
-  if (kernels::cuda::current_context() == nullptr) {
-    return unsupported("linear: CUDA tensors but no CUDA context on this thread");
-  }
+  FB_RETURN_IF_ERROR(check_quantized_inputs(x, y, "an FP8"));
   kernels::cuda::Context& ctx = cuda_context();
   const int64_t n = x.dim(0), k = in_features();
   // Quantized activations, then their scales (16-byte aligned for cuBLASLt).
@@ -163,14 +169,7 @@ Result<std::shared_ptr<const LinearWeight>> CudaNvfp4LinearWeight::create(
 }
 
 Status CudaNvfp4LinearWeight::multiply(const Tensor& x, Tensor& y, bool accumulate) const {
-  constexpr std::string_view kOp = "linear";
-  if (x.device() != DeviceKind::kCuda || y.device() != DeviceKind::kCuda ||
-      x.dtype() != DType::kBF16) {
-    return bad_argument(kOp, "an NVFP4 weight takes x bf16 and y on CUDA, not x " + describe(x));
-  }
-  if (kernels::cuda::current_context() == nullptr) {
-    return unsupported("linear: CUDA tensors but no CUDA context on this thread");
-  }
+  FB_RETURN_IF_ERROR(check_quantized_inputs(x, y, "an NVFP4"));
   kernels::cuda::Context& ctx = cuda_context();
   const int64_t n = x.dim(0), k = in_features(), out = out_features();
   if (n <= kernels::cuda::kNvfp4SmallBatch && !(accumulate && y.dtype() != DType::kF32)) {
