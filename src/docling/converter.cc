@@ -46,6 +46,43 @@ uint64_t docling_binary_hash(const std::string& bytes) {
   return std::stoull(hex.substr(hex.size() - 16), nullptr, 16);
 }
 
+// Images of at least this share of the page with no PDF text over them are recognised in
+// auto mode: text drawn into a picture (a chart's labels, a pasted screenshot).
+constexpr double kMinOcrImageShare = 0.01;
+// Region words need more confidence than a scanned page's: a chart's shapes make noise.
+constexpr double kRegionMinConfidence = 0.6;
+
+std::vector<BBox> text_free_images(const PageContent& page) {
+  std::vector<BBox> out;
+  for (const BBox& b : page.images) {
+    BBox box{std::max(0.0, b.l), std::max(0.0, b.t), std::min(page.width, b.r), std::min(page.height, b.b)};
+    if (box.empty() || box.area() < kMinOcrImageShare * page.width * page.height) continue;
+    bool has_text = false;
+    for (const TextCell& c : page.cells) has_text |= c.bbox.fraction_inside(box) > 0.5;
+    if (!has_text) out.push_back(box);
+  }
+  return out;
+}
+
+// The pixels of `box` (points) cut out of a page rendered at image.scale.
+PageImage crop(const PageImage& image, const BBox& box) {
+  const int x0 = std::clamp(static_cast<int>(box.l * image.scale), 0, image.width);
+  const int y0 = std::clamp(static_cast<int>(box.t * image.scale), 0, image.height);
+  const int x1 = std::clamp(static_cast<int>(box.r * image.scale), x0, image.width);
+  const int y1 = std::clamp(static_cast<int>(box.b * image.scale), y0, image.height);
+  PageImage out;
+  out.width = x1 - x0;
+  out.height = y1 - y0;
+  out.channels = 1;
+  out.scale = image.scale;
+  out.pixels.resize(static_cast<size_t>(out.width) * out.height);
+  for (int y = 0; y < out.height; ++y) {
+    const unsigned char* row = image.pixels.data() + static_cast<size_t>(y0 + y) * image.width + x0;
+    std::copy(row, row + out.width, out.pixels.begin() + static_cast<size_t>(y) * out.width);
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<OcrMode> parse_ocr_mode(const std::string& text) {
@@ -143,6 +180,27 @@ Result<ConversionResult> convert_pdf(std::string bytes, const ConvertOptions& op
       // The scan itself is the page, not a picture on it.
       std::erase_if(page->images, [&](const BBox& b) { return b.area() > 0.5 * page->width * page->height; });
       ++result.pages_ocr;
+    } else if (options.ocr == OcrMode::kAuto) {
+      std::vector<BBox> regions = text_free_images(*page);
+      if (!regions.empty()) {
+        if (!ocr) {
+          auto engine = OcrEngine::create(options.ocr_languages);
+          if (!engine.is_ok()) return engine.status();
+          ocr = std::move(*engine);
+        }
+        auto image = reader->render_page(page_no, kOcrScale, deadline);
+        for (size_t k = 0; image.is_ok() && k < regions.size(); ++k) {
+          auto words = ocr->recognize(crop(*image, regions[k]), kRegionMinConfidence);
+          if (!words.is_ok()) continue;  // the picture stays a picture without its text
+          for (TextCell& cell : *words) {
+            cell.bbox = {cell.bbox.l + regions[k].l, cell.bbox.t + regions[k].t,
+                         cell.bbox.r + regions[k].l, cell.bbox.b + regions[k].t};
+            cell.flow = 1000000 + static_cast<int>(k);  // apart from the page's own flows
+            page->cells.push_back(std::move(cell));
+          }
+          ++result.regions_ocr;
+        }
+      }
     }
     doc.pages.push_back({page_no, page->width, page->height});
     pages.push_back(std::move(*page));

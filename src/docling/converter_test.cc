@@ -108,6 +108,37 @@ TEST(Converter, ScannedPageIsRecognised) {
   EXPECT_EQ(to_plain_text(without->document).find("optical character recognition"), std::string::npos);
 }
 
+// tests/data/docling/extra/picture_text.pdf (tools/docling/make_picture_text_pdf.py): a line of
+// PDF text over a bitmap that shows "Quarterly revenue grew by seven percent".
+TEST(Converter, TextInAPictureIsRecognisedAsItsChildren) {
+  auto bytes = read_file(std::string(FOURBRAIN_SOURCE_DIR) + "/tests/data/docling/extra/picture_text.pdf");
+  ASSERT_TRUE(bytes.is_ok());
+  auto result = convert_pdf(*bytes, ConvertOptions{});
+  ASSERT_TRUE(result.is_ok()) << result.status().to_string();
+  EXPECT_EQ(result->regions_ocr, 1);
+  EXPECT_EQ(result->pages_ocr, 0);
+  const DoclingDocument& doc = result->document;
+  ASSERT_EQ(doc.pictures.size(), 1u);
+  std::string picture_text;
+  for (const NodeRef& child : doc.pictures[0].children) {
+    ASSERT_EQ(child.kind, NodeRef::Kind::kText);
+    picture_text += doc.texts[child.index].text + " ";
+  }
+  int found = 0;
+  for (const char* word : {"Quarterly", "revenue", "grew", "by", "seven", "percent"}) {
+    found += picture_text.find(word) != std::string::npos;
+  }
+  EXPECT_GE(found, 5) << picture_text;
+  // The page's own text stays in the body, and the picture's text is not there.
+  EXPECT_EQ(to_plain_text(doc), "The figure below is a bitmap with words drawn into it.");
+  ConvertOptions off;
+  off.ocr = OcrMode::kOff;
+  auto without = convert_pdf(*bytes, off);
+  ASSERT_TRUE(without.is_ok());
+  EXPECT_EQ(without->regions_ocr, 0);
+  EXPECT_TRUE(without->document.pictures.at(0).children.empty());
+}
+
 TEST(Chunker, HybridKeepsTheLimitAndRepeatsTableHeaders) {
   auto result = convert_pdf(corpus("tables_figures.pdf"), ConvertOptions{});
   ASSERT_TRUE(result.is_ok());

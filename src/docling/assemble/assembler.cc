@@ -129,6 +129,16 @@ class Builder {
       PictureItem picture;
       picture.prov.push_back(prov);
       ref = doc_->add_picture(std::move(picture), NodeRef{});
+      // Text drawn into the picture: its children, as Docling keeps a picture's text.
+      for (size_t i = 0; i < c.lines.size(); ++i) {
+        TextItem item;
+        item.label = Label::kText;
+        item.orig = c.lines[i];
+        item.text = normalize_text(c.lines[i]);
+        const BBox& box = i < c.line_boxes.size() ? c.line_boxes[i] : c.bbox;
+        item.prov.push_back(Provenance{layout.page_no, box, utf8_length(item.orig)});
+        doc_->add_text(std::move(item), ref);
+      }
     }
     for (size_t k : captions) {
       NodeRef cap = doc_->add_text(text_item(layout.clusters[k], layout.page_no), ref);

@@ -179,6 +179,24 @@ void merge_code(std::vector<LayoutCluster>* clusters) {
   *clusters = std::move(out);
 }
 
+// The text inside a picture (drawn into it and recognised, or PDF text over it), one entry
+// per line, for the picture's children.
+void add_picture_text(const PageContent& page, LayoutCluster* picture) {
+  for (int i : picture->cells) {
+    const TextCell& cell = page.cells[i];
+    bool same_line = !picture->lines.empty() && i > 0 && page.cells[i - 1].line == cell.line &&
+                     page.cells[i - 1].flow == cell.flow && page.cells[i - 1].block == cell.block &&
+                     picture->cells.front() != i;
+    if (same_line) {
+      picture->lines.back() += " " + cell.text;
+      picture->line_boxes.back() = picture->line_boxes.back().united(cell.bbox);
+    } else {
+      picture->lines.push_back(cell.text);
+      picture->line_boxes.push_back(cell.bbox);
+    }
+  }
+}
+
 // Image placements merged where they overlap; tiny ones (rules drawn as images, dots) dropped.
 std::vector<BBox> picture_regions(const PageContent& page) {
   std::vector<BBox> boxes;
@@ -231,6 +249,7 @@ class HeuristicLayoutAnalyzer : public LayoutAnalyzer {
           c.cells.push_back(static_cast<int>(i));
         }
       }
+      add_picture_text(page, &c);
       objects.push_back({std::move(c), -1});
     }
     for (DetectedTable& t : find_aligned_tables(page, used)) add_table(t);

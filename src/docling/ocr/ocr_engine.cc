@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
 
 namespace fourbrain::docling {
 
@@ -54,7 +55,10 @@ Result<std::vector<TextCell>> OcrEngine::recognize(const PageImage& image, doubl
     if (new_line) ++line;
     std::unique_ptr<char[]> word(it->GetUTF8Text(level));
     float confidence = it->Confidence(level) / 100.0f;
-    if (!word || word[0] == '\0' || confidence < min_confidence) continue;
+    if (!word || std::string_view(word.get()).find_first_not_of(" \t\n") == std::string_view::npos ||
+        confidence < min_confidence) {
+      continue;  // nothing, or blank: a border or a rule read as a "word"
+    }
     int l, t, r, b;
     it->BoundingBox(level, &l, &t, &r, &b);
     BBox box{l * to_points, t * to_points, r * to_points, b * to_points};
