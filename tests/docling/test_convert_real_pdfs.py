@@ -97,7 +97,8 @@ def pdftotext_words(pdf, last_page, furniture_texts):
 
 
 def converted_words(doc):
-    """Body texts in document order; tables cell by cell (row-major); text inside pictures."""
+    """Body texts in document order (a formula's orig); tables cell by cell (row-major); text
+    inside pictures."""
     out = []
     for item, _ in doc.iterate_items(traverse_pictures=True, included_content_layers=set(ContentLayer)):
         if item.self_ref == "#/body" or item.content_layer != ContentLayer.BODY:
@@ -106,6 +107,10 @@ def converted_words(doc):
             for cell in sorted(item.data.table_cells,
                                key=lambda c: (c.start_row_offset_idx, c.start_col_offset_idx)):
                 out += words(cell.text)
+        elif item.label.value == "formula":
+            # Without a formula model Docling leaves a formula's text empty and keeps the
+            # PDF's characters in orig: those are what pdftotext prints.
+            out += words(item.orig)
         elif getattr(item, "text", None):
             out += words(item.text)
     return out

@@ -107,7 +107,8 @@ class Builder {
         raw += line;
       }
       item.orig = raw;
-      item.text = normalize_text(join_lines(c.lines));
+      // Without a formula model the LaTeX is unknown: Docling leaves text empty, keeps orig.
+      item.text = c.label == Label::kFormula ? std::string() : normalize_text(join_lines(c.lines));
     }
     item.level = c.heading_level > 0 ? c.heading_level : 1;
     item.prov.push_back(prov_of(c, page_no, utf8_length(item.orig)));

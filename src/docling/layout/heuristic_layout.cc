@@ -102,6 +102,12 @@ LayoutCluster label_paragraph(const Paragraph& para, const PageContent& page,
     cluster.label = Label::kCode;
     return cluster;
   }
+  bool formula = para.lines.size() <= 3;
+  for (const Line* line : para.lines) formula &= looks_like_formula(line->text);
+  if (formula) {
+    cluster.label = Label::kFormula;
+    return cluster;
+  }
   double size = first.font_size;
   bool larger = size >= stats.body_font_size + 0.9;
   bool smaller = size <= stats.body_font_size - 0.9;

@@ -113,6 +113,29 @@ bool starts_with_footnote_mark(std::string_view text) {
   return false;
 }
 
+bool looks_like_formula(std::string_view text) {
+  if (text.empty() || text.size() > 160) return false;
+  bool sign = false;
+  for (std::string_view op : {"=", "\u2264", "\u2265", "\u2248", "\u2260", "\u2211", "\u222b",
+                              "\u221a", "\u221e", "\u00b1", "\u2202", "\u2207", "\u220f"}) {
+    sign |= text.find(op) != std::string_view::npos;
+  }
+  if (!sign) return false;
+  // Words of three or more letters: prose has many, a formula one or two ("sin", "max").
+  int words = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t letters = 0;
+    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) {
+      ++letters;
+      ++i;
+    }
+    words += letters >= 3;
+    if (letters == 0) ++i;
+  }
+  return words <= 2;
+}
+
 bool looks_like_page_number(std::string_view text) {
   std::string s;
   for (char c : text) {

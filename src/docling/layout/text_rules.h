@@ -25,6 +25,10 @@ bool looks_like_caption(std::string_view text);
 // A footnote's opening: a digit, a superscript digit, or * † ‡ §.
 bool starts_with_footnote_mark(std::string_view text);
 
+// A display formula set as text: a relation or operator sign ("=", "≤", "∑", "√", ...) and
+// hardly any words ("E = mc2", "a² + b² = c²"), not prose that mentions "x = 3".
+bool looks_like_formula(std::string_view text);
+
 // "12", "Page 3", "- 4 -", "3 / 10", "iv": a bare page number.
 bool looks_like_page_number(std::string_view text);
 

@@ -55,6 +55,15 @@ TEST(PageNumbers, CommonForms) {
   }
 }
 
+TEST(Formulas, SignsWithFewWords) {
+  EXPECT_TRUE(looks_like_formula("E = mc2"));
+  EXPECT_TRUE(looks_like_formula("a\u00b2 + b\u00b2 = c\u00b2"));
+  EXPECT_TRUE(looks_like_formula("\u2211 x_i \u2264 n max(x)"));
+  EXPECT_FALSE(looks_like_formula("We set the learning rate to x = 3 for every run."));
+  EXPECT_FALSE(looks_like_formula("No signs here at all"));
+  EXPECT_FALSE(looks_like_formula(""));
+}
+
 TEST(FootnoteMarks, DigitsAndSymbols) {
   EXPECT_TRUE(starts_with_footnote_mark("1 The corpus"));
   EXPECT_TRUE(starts_with_footnote_mark("\u2020 Deceased"));
