@@ -31,6 +31,7 @@ struct ModelFlags {
   int threads = 0;                 // 0: all cores
   int64_t max_batch_tokens = 8192;
   std::string device = "cpu";  // cpu | cuda:N
+  bool quantize_embeddings = false;  // --precision nvfp4: the embedding table too
 };
 void add_model_flags(CLI::App& cmd, ModelFlags& flags);
 // Applies --threads and returns the parsed --precision.

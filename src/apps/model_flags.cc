@@ -18,6 +18,8 @@ void add_model_flags(CLI::App& cmd, ModelFlags& flags) {
   cmd.add_option("--max-batch-tokens", flags.max_batch_tokens, "tokens per ragged batch")
       ->check(CLI::PositiveNumber);
   cmd.add_option("--device", flags.device, "cpu, or cuda:N for a GPU (Qwen3, bf16)");
+  cmd.add_flag("--quantize-embeddings", flags.quantize_embeddings,
+               "with --precision nvfp4: store the embedding table in NVFP4 too (else bf16)");
 }
 
 Result<int> parse_device(const std::string& device) {

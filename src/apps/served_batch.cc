@@ -10,6 +10,7 @@ Result<std::unique_ptr<models::ServedModel>> load_for_cli(models::ModelTask task
   options.bf16 = bf16 != 0;
   options.fp8 = bf16 == 2;
   options.nvfp4 = bf16 == 3;
+  options.quantize_embeddings = flags.quantize_embeddings;
   FB_ASSIGN_OR_RETURN(options.cuda_device, parse_device(flags.device));
   options.max_batch_tokens = flags.max_batch_tokens;
   options.max_length = max_length;

@@ -33,6 +33,25 @@ Status silu_mul(const Tensor& gate_up, Tensor& out) {
   return Status::ok();
 }
 
+Status embedding_lookup_nvfp4(const Tensor& packed, const Tensor& scales, float global_scale,
+                              const Tensor& ids, Tensor& out) {
+  constexpr std::string_view kOp = "embedding_lookup_nvfp4";
+  if (packed.rank() != 2 || packed.dtype() != DType::kU8 || scales.rank() != 2 ||
+      scales.dtype() != DType::kU8 || scales.dim(0) != packed.dim(0) ||
+      scales.dim(1) * 8 != packed.dim(1) || ids.rank() != 1 || ids.dtype() != DType::kI32 ||
+      !detail::is_matrix(out, DType::kF32) || out.dim(0) != ids.dim(0) ||
+      out.dim(1) != packed.dim(1) * 2) {
+    return bad_argument(kOp, "packed " + describe(packed) + ", scales " + describe(scales) +
+                                 ", ids " + describe(ids) + ", out " + describe(out));
+  }
+  FB_ASSIGN_OR_RETURN(DeviceKind device, detail::op_device(kOp, {&packed, &scales, &ids, &out}));
+  if (device != DeviceKind::kCuda) return unsupported("embedding_lookup_nvfp4 runs on CUDA only");
+  return kernels::cuda::embedding_lookup_nvfp4(detail::cuda_context(), ids.data<int32_t>(),
+                                               ids.dim(0), out.dim(1), packed.data<uint8_t>(),
+                                               scales.data<uint8_t>(), global_scale,
+                                               out.data<float>());
+}
+
 Status embedding_lookup(const Tensor& table, const Tensor& ids, Tensor& out) {
   constexpr std::string_view kOp = "embedding_lookup";
   const DType dt = table.dtype();

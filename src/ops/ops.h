@@ -85,6 +85,10 @@ Status linear_accumulate(const Tensor& x, const LinearWeight& weight, Tensor& y)
 // Rows of `table` (bf16/f16/f32 [vocab, hidden]) for each id (i32 [n]) into out f32 [n, hidden].
 // An id outside the table is InvalidArgument.
 Status embedding_lookup(const Tensor& table, const Tensor& ids, Tensor& out);
+// The same from an NVFP4 table (CUDA only): `packed` u8 [v, h / 2], `scales` u8 (e4m3)
+// [v, h / 16], value = code x scale x global_scale; out f32 [n, h].
+Status embedding_lookup_nvfp4(const Tensor& packed, const Tensor& scales, float global_scale,
+                              const Tensor& ids, Tensor& out);
 
 // out = rms_norm(x) * weight, as HF Qwen3RMSNorm in f32: x * rsqrt(mean(x²) + eps) * w.
 // x f32 [n, h], weight f32 [h], out f32/bf16 [n, h] (an f32 out may alias x).

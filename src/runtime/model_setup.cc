@@ -103,6 +103,12 @@ Status apply_parameters(const inference::ModelConfig& config, ModelSetup& setup)
       p == "bf16" || p == "fp8" || p == "nvfp4" || (p == "auto" && kernels::cpu::has_fast_bf16());
   setup.model_options.fp8 = p == "fp8";
   setup.model_options.nvfp4 = p == "nvfp4";
+  if (const std::string* v = param("quantize_embeddings")) {
+    if (*v != "true" && *v != "false") {
+      return invalid_argument("parameter 'quantize_embeddings' must be true or false, got '" + *v + "'");
+    }
+    setup.model_options.quantize_embeddings = *v == "true";
+  }
   if (const std::string* v = param("max_batch_tokens")) {
     FB_ASSIGN_OR_RETURN(setup.model_options.max_batch_tokens, positive_int("max_batch_tokens", *v));
   }

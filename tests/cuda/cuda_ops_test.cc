@@ -363,6 +363,29 @@ TEST_F(CudaOpsTest, Nvfp4LinearMatchesItsDequantizedProduct) {
             StatusCode::kInvalidArgument);
 }
 
+// NVFP4 embedding rows decode to exactly the host's dequantized values (same f32 products).
+TEST_F(CudaOpsTest, Nvfp4EmbeddingLookupMatchesDequantizedRows) {
+  const int64_t vocab = 50, h = 96;
+  const Tensor table = random_host(DType::kF32, {vocab, h}, 60, 0.1f);
+  auto q = quant::quantize_nvfp4(table.data<float>(), vocab, h);
+  ASSERT_TRUE(q.is_ok());
+  std::vector<float> want_table(static_cast<size_t>(vocab * h));
+  quant::dequantize_nvfp4(*q, want_table.data());
+  Tensor packed = to_gpu(Tensor::borrow(DType::kU8, {vocab, h / 2}, q->packed.data(), nullptr));
+  Tensor scales = to_gpu(Tensor::borrow(DType::kU8, {vocab, h / 16}, q->block_scale.data(), nullptr));
+  std::vector<int32_t> id_list = {0, 49, 7, 7, 23};
+  Tensor ids = to_gpu(Tensor::borrow(DType::kI32, {5}, id_list.data(), nullptr));
+  auto out = guarded(DType::kF32, {5, h});
+  ASSERT_TRUE(ops::embedding_lookup_nvfp4(packed, scales, q->scale_2, ids, out.view).is_ok());
+  const std::vector<float> got = floats(to_host(out.view));
+  for (size_t t = 0; t < id_list.size(); ++t) {
+    for (int64_t j = 0; j < h; ++j) {
+      ASSERT_EQ(got[t * h + j], want_table[id_list[t] * h + j]) << "token " << t << " col " << j;
+    }
+  }
+  check_guards(out);
+}
+
 TEST_F(CudaOpsTest, MixedDevicesAndMissingContextAreErrors) {
   Tensor x = random_host(DType::kF32, {4, 64}, 14), w = random_host(DType::kF32, {64}, 15);
   Tensor gx = to_gpu(x);

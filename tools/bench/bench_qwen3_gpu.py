@@ -137,6 +137,7 @@ class Env:
             self.dtype = torch.bfloat16
             self.fb_device, self.fb_precision = f"cuda:{args.device_index}", args.fourbrain_precision
         self.device_index = args.device_index
+        self.fb_extra = list(args.fourbrain_arg)
 
     @property
     def cuda(self):
@@ -575,7 +576,7 @@ def run_fourbrain(env, name, shape, binary, path, workload_path, iters, timeout_
     cmd = [binary, "bench", "--model", path, "--task", task, "--device", env.fb_device,
            "--precision", env.fb_precision, "--workload", workload_path, "--warmup", "2",
            "--iters", str(iters), "--max-batch-tokens", str(MAX_BATCH_TOKENS),
-           "--outputs", outputs_path(path)]
+           "--outputs", outputs_path(path)] + env.fb_extra
     log(f"[{name}] fourbrain: {' '.join(cmd)}")
     result = {"cmd": cmd}
     sampler = None
@@ -758,6 +759,9 @@ def parse_args():
     ap.add_argument("--fourbrain-timeout", type=int, default=600, help="seconds per fourbrain run")
     ap.add_argument("--fourbrain-precision", default="bf16", choices=["bf16", "fp8", "nvfp4"],
                     help="fourbrain's precision on the GPU (fp8, nvfp4: weights quantized at load)")
+    ap.add_argument("--fourbrain-arg", action="append", default=[],
+                    help="an extra argument for `fourbrain bench` (repeatable), e.g. "
+                         "--fourbrain-arg=--quantize-embeddings")
     ap.add_argument("--cpu-smoke", action="store_true",
                     help="tiny shapes on the CPU in float32, no GEMM rate, no nvidia-smi")
     return ap.parse_args()

@@ -114,6 +114,11 @@ struct Nvfp4GemmArgs {
 // y (+)= x · Wᵀ for n <= kNvfp4SmallBatch, reading the 4-bit weights directly (bf16 tensor
 // cores, f32 accumulation, split over k; partial sums in the context's scratch).
 Status gemm_nvfp4_small(Context& ctx, const Nvfp4GemmArgs& args);
+// out (f32 [n, hidden]) = rows `ids` of an NVFP4 embedding table: `packed` u8
+// [v, hidden / 2] row-major (even column in the low nibble), e4m3 `scales` [v, hidden / 16].
+Status embedding_lookup_nvfp4(Context& ctx, const int32_t* ids, int64_t n, int64_t hidden,
+                             const uint8_t* packed, const uint8_t* scales, float global_scale,
+                             float* out);
 // W as bf16 [out, k] (for cuBLASLt's bf16 GEMM at larger n).
 Status dequantize_nvfp4(Context& ctx, const uint8_t* w, const uint8_t* w_scales, float global_scale,
                         int64_t out_features, int64_t k, uint16_t* w_bf16);

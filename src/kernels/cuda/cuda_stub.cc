@@ -48,6 +48,10 @@ Status gather_rows(Context&, const void*, size_t, const int32_t*, int64_t, void*
 Status gemm_bf16(Context&, const GemmArgs&) { return no_cuda(); }
 Status gemm_fp8(Context&, const Fp8GemmArgs&) { return no_cuda(); }
 Status gemm_nvfp4_small(Context&, const Nvfp4GemmArgs&) { return no_cuda(); }
+Status embedding_lookup_nvfp4(Context&, const int32_t*, int64_t, int64_t, const uint8_t*,
+                             const uint8_t*, float, float*) {
+  return no_cuda();
+}
 Status dequantize_nvfp4(Context&, const uint8_t*, const uint8_t*, float, int64_t, int64_t, uint16_t*) {
   return no_cuda();
 }

@@ -171,6 +171,28 @@ __global__ void nvfp4_dequantize_kernel(const uint2* __restrict__ w, const uint8
   }
 }
 
+// out (f32 [n, hidden]) = rows ids of an NVFP4 table (packed [v, hidden / 2], row-major,
+// e4m3 scales [v, hidden / 16]): one thread per 16-value block.
+__global__ void nvfp4_embedding_kernel(const int32_t* __restrict__ ids, int64_t n, int64_t hidden,
+                                       const uint8_t* __restrict__ packed,
+                                       const uint8_t* __restrict__ scales, float global,
+                                       float* __restrict__ out) {
+  const int64_t blocks = hidden / 16;
+  const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (i >= n * blocks) return;
+  const int64_t token = i / blocks, b = i % blocks;
+  const int64_t row = ids[token];
+  const float s = e4m3_value(scales[row * blocks + b]) * global;
+  const uint2 codes = __ldg(reinterpret_cast<const uint2*>(packed + row * (hidden / 2) + b * 8));
+  float* dst = out + token * hidden + b * 16;
+#pragma unroll
+  for (int j = 0; j < 8; ++j) {
+    const uint32_t byte = ((j < 4 ? codes.x : codes.y) >> ((j & 3) * 8)) & 0xffu;
+    dst[2 * j] = e2m1_value(byte & 15u) * s;
+    dst[2 * j + 1] = e2m1_value(byte >> 4) * s;
+  }
+}
+
 template <int MT>
 void launch_skinny(Context& ctx, const Nvfp4GemmArgs& a, dim3 grid, int64_t chunks_per_split,
                    float* partial) {
@@ -238,6 +260,19 @@ Status dequantize_nvfp4(Context& ctx, const uint8_t* w, const uint8_t* w_scales,
                             ctx.stream>>>(reinterpret_cast<const uint2*>(w), w_scales, global_scale,
                                           out_features, k, reinterpret_cast<__nv_bfloat16*>(w_bf16));
   FB_CUDA_LAUNCHED("nvfp4_dequantize");
+  return Status::ok();
+}
+
+Status embedding_lookup_nvfp4(Context& ctx, const int32_t* ids, int64_t n, int64_t hidden,
+                             const uint8_t* packed, const uint8_t* scales, float global_scale,
+                             float* out) {
+  if (hidden % 16 != 0) return invalid_argument("embedding_lookup_nvfp4: hidden % 16 != 0");
+  const int64_t total = n * (hidden / 16);
+  if (total == 0) return Status::ok();
+  constexpr int kThreads = 256;
+  nvfp4_embedding_kernel<<<static_cast<unsigned>((total + kThreads - 1) / kThreads), kThreads, 0,
+                           ctx.stream>>>(ids, n, hidden, packed, scales, global_scale, out);
+  FB_CUDA_LAUNCHED("nvfp4_embedding");
   return Status::ok();
 }
 

@@ -125,7 +125,9 @@ Status Qwen3Model::prepare_weights(const Qwen3Weights& w, const Qwen3LoadOptions
   embed_tokens_ = w.embed_tokens;
   output_matrix_ = w.lm_head.defined() ? w.lm_head : w.embed_tokens;
   score_ = w.score;
-  if (cuda_) {
+  if (cuda_ && options.quantize_embeddings && options.precision == ops::MatmulPrecision::kNvfp4) {
+    FB_RETURN_IF_ERROR(upload_nvfp4_embeddings());
+  } else if (cuda_) {
     // The mapping may be unaligned for the GPU's loads: copy the table as it is stored.
     FB_ASSIGN_OR_RETURN(Tensor table, embed_tokens_.clone());
     FB_ASSIGN_OR_RETURN(device_embed_tokens_, to_model_device(table));
@@ -153,8 +155,26 @@ Status Qwen3Model::prepare_weights(const Qwen3Weights& w, const Qwen3LoadOptions
   return Status::ok();
 }
 
+// The embedding table quantized to NVFP4 (ModelOpt's rules, one global scale for the table)
+// and uploaded; rows are decoded by the lookup kernel.
+Status Qwen3Model::upload_nvfp4_embeddings() {
+  const int64_t rows = embed_tokens_.dim(0), cols = embed_tokens_.dim(1);
+  std::vector<float> w(static_cast<size_t>(rows * cols));
+  kernels::cpu::convert_to_f32_parallel(embed_tokens_.raw_data(), embed_tokens_.dtype(),
+                                        rows * cols, w.data());
+  FB_ASSIGN_OR_RETURN(quant::Nvfp4Weight q, quant::quantize_nvfp4(w.data(), rows, cols));
+  FB_ASSIGN_OR_RETURN(nvfp4_embed_codes_,
+                      to_model_device(Tensor::borrow(DType::kU8, {rows, cols / 2}, q.packed.data(), nullptr)));
+  FB_ASSIGN_OR_RETURN(nvfp4_embed_scales_,
+                      to_model_device(Tensor::borrow(DType::kU8, {rows, cols / quant::kNvfp4Block},
+                                                     q.block_scale.data(), nullptr)));
+  nvfp4_embed_global_ = q.scale_2;
+  return Status::ok();
+}
+
 size_t Qwen3Model::prepared_weight_bytes() const {
-  size_t total = final_norm_.nbytes() + device_embed_tokens_.nbytes();
+  size_t total = final_norm_.nbytes() + device_embed_tokens_.nbytes() +
+                 nvfp4_embed_codes_.nbytes() + nvfp4_embed_scales_.nbytes();
   for (const Layer& l : layers_) {
     total += l.qkv.nbytes() + l.o_proj.nbytes() + l.gate_up.nbytes() + l.down.nbytes() +
              l.input_norm.nbytes() + l.post_attn_norm.nbytes() + l.q_norm.nbytes() +
@@ -270,8 +290,13 @@ Result<Tensor> Qwen3Model::forward_on(const RaggedBatch& batch, Allocator& scrat
     FB_RETURN_IF_ERROR(linear.forward(input, proj_rows));
     return ops::add_rms_norm(residual, proj_rows, norm, eps, out);
   };
-  const Tensor& table = cuda_ ? device_embed_tokens_ : embed_tokens_;
-  FB_RETURN_IF_ERROR(ops::embedding_lookup(table, in.ids, x));
+  if (nvfp4_embed_codes_.defined()) {
+    FB_RETURN_IF_ERROR(ops::embedding_lookup_nvfp4(nvfp4_embed_codes_, nvfp4_embed_scales_,
+                                                   nvfp4_embed_global_, in.ids, x));
+  } else {
+    const Tensor& table = cuda_ ? device_embed_tokens_ : embed_tokens_;
+    FB_RETURN_IF_ERROR(ops::embedding_lookup(table, in.ids, x));
+  }
   FB_RETURN_IF_ERROR(ops::rms_norm(x, layers_[0].input_norm, eps, normed));
   // Rows still live: every token until the last layer's attention, then only the last
   // token of each sequence (nothing after the last attention mixes tokens).

@@ -30,6 +30,7 @@ struct Qwen3LoadOptions {
   ops::MatmulPrecision precision = ops::MatmulPrecision::kF32;
   int cuda_device = -1;             // -1: the CPU; else the GPU's ordinal (bf16 only)
   int64_t max_batch_tokens = 8192;  // on a GPU: sizes each instance's activation arena
+  bool quantize_embeddings = false;  // nvfp4 only: the embedding table in NVFP4 too
 };
 
 // How the embedder and the reranker run their model.
@@ -37,7 +38,10 @@ struct Qwen3RunOptions {
   ops::MatmulPrecision precision = ops::MatmulPrecision::kF32;
   int64_t max_batch_tokens = 8192;  // tokens per ragged batch (bounds activation memory)
   int cuda_device = -1;             // -1: the CPU
-  Qwen3LoadOptions load_options() const { return {precision, cuda_device, max_batch_tokens}; }
+  bool quantize_embeddings = false;  // see Qwen3LoadOptions
+  Qwen3LoadOptions load_options() const {
+    return {precision, cuda_device, max_batch_tokens, quantize_embeddings};
+  }
 };
 
 struct Qwen3Weights;
@@ -89,6 +93,7 @@ class Qwen3Model {
     nn::Linear down;        // [hidden, intermediate]
   };
 
+  Status upload_nvfp4_embeddings();
   Status prepare_weights(const Qwen3Weights& w, const Qwen3LoadOptions& options);
   // The forward pass with activations from `scratch` (host or arena on the model's device).
   Result<Tensor> forward_on(const RaggedBatch& batch, Allocator& scratch) const;
@@ -103,7 +108,11 @@ class Qwen3Model {
   ops::MatmulPrecision precision_ = ops::MatmulPrecision::kF32;
   formats::Checkpoint checkpoint_;  // keeps the mapping alive for the borrowed tensors
   Tensor embed_tokens_;             // [vocab, hidden], borrowed from the mapping (CPU)
-  Tensor device_embed_tokens_;      // [vocab, hidden] on the GPU (GPU only)
+  Tensor device_embed_tokens_;      // [vocab, hidden] on the GPU (GPU only; empty if NVFP4)
+  // NVFP4 embedding table on the GPU (quantize_embeddings): codes u8 [vocab, hidden / 2],
+  // e4m3 scales u8 [vocab, hidden / 16], one global scale.
+  Tensor nvfp4_embed_codes_, nvfp4_embed_scales_;
+  float nvfp4_embed_global_ = 0.0f;
   Tensor output_matrix_;            // [vocab, hidden] lm_head or tied embed_tokens (borrowed)
   Tensor score_;                    // [num_labels, hidden] (borrowed), seq-cls only
   std::vector<Layer> layers_;

@@ -14,6 +14,7 @@ Qwen3RunOptions run_options(const ServedModelOptions& options) {
                                  : ops::MatmulPrecision::kF32;
   run.max_batch_tokens = options.max_batch_tokens;
   run.cuda_device = options.cuda_device;
+  run.quantize_embeddings = options.quantize_embeddings;
   return run;
 }
 
