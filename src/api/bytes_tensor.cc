@@ -1,5 +1,6 @@
 #include "api/bytes_tensor.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -7,7 +8,10 @@ namespace fourbrain::api {
 
 Result<std::vector<std::string_view>> split_bytes_elements(std::string_view data, size_t expected) {
   std::vector<std::string_view> out;
-  out.reserve(expected);
+  // `expected` comes from the request's shape: every element needs its 4-byte prefix, so the
+  // data bounds how many there can be (a huge shape must not reserve gigabytes; found by
+  // tools/fuzz/infer_request_fuzzer).
+  out.reserve(std::min(expected, data.size() / 4));
   size_t pos = 0;
   while (pos < data.size()) {
     if (data.size() - pos < 4) {
