@@ -7,6 +7,7 @@
 #include "kernels/cpu/convert.h"
 #include "kernels/cpu/gemm.h"
 #include "ops/linear_cuda.h"
+#include "ops/linear_cuda_fp4.h"
 #include "ops/ops.h"
 #include "ops/ops_check.h"
 
@@ -118,6 +119,13 @@ Result<std::shared_ptr<const LinearWeight>> LinearWeight::prepare_nvfp4(const Te
   if (device_memory.device() != DeviceKind::kCuda) {
     return unsupported("LinearWeight::prepare_nvfp4: NVFP4 GEMMs run on CUDA only");
   }
+  // FP4 tensor cores (Blackwell) take their own layout and GEMM. The current device decides
+  // (device memory makes its device current at each allocation).
+  FB_ASSIGN_OR_RETURN(const int compute_capability, kernels::cuda::current_compute_capability());
+  if (compute_capability >= 100) {
+    return detail::CudaNvfp4TensorCoreWeight::create(packed, block_scales, global_scale,
+                                                     device_memory);
+  }
   return detail::CudaNvfp4LinearWeight::create(packed, block_scales, global_scale, device_memory);
 }
 
@@ -131,6 +139,9 @@ Status linear(const Tensor& x, const LinearWeight& weight, Tensor& y) {
     return fp8_weight->multiply(x, y);
   }
   if (const auto* fp4_weight = dynamic_cast<const detail::CudaNvfp4LinearWeight*>(&weight)) {
+    return fp4_weight->multiply(x, y);
+  }
+  if (const auto* fp4_weight = dynamic_cast<const detail::CudaNvfp4TensorCoreWeight*>(&weight)) {
     return fp4_weight->multiply(x, y);
   }
   FB_RETURN_IF_ERROR(detail::require_cpu(kOp, {&x, &y}));
@@ -153,6 +164,10 @@ Status linear_accumulate(const Tensor& x, const LinearWeight& weight, Tensor& y)
     return fp8_weight->multiply(x, y, /*accumulate=*/true);
   }
   if (const auto* fp4_weight = dynamic_cast<const detail::CudaNvfp4LinearWeight*>(&weight)) {
+    FB_RETURN_IF_ERROR(detail::check_linear_shapes(x, weight, y));
+    return fp4_weight->multiply(x, y, /*accumulate=*/true);
+  }
+  if (const auto* fp4_weight = dynamic_cast<const detail::CudaNvfp4TensorCoreWeight*>(&weight)) {
     FB_RETURN_IF_ERROR(detail::check_linear_shapes(x, weight, y));
     return fp4_weight->multiply(x, y, /*accumulate=*/true);
   }

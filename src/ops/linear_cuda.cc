@@ -2,6 +2,7 @@
 // converted to bf16 on the host once and uploaded; the bias stays f32 for the epilogue.
 #include "ops/linear_cuda.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -26,12 +27,6 @@ std::vector<uint16_t> to_bf16(const Tensor& t) {
   return out;
 }
 
-Result<Tensor> upload(const void* host, DType dtype, Shape shape, Allocator& device_memory) {
-  FB_ASSIGN_OR_RETURN(Tensor t, Tensor::empty(dtype, std::move(shape), device_memory));
-  FB_RETURN_IF_ERROR(kernels::cuda::copy_to_device(t.raw_data(), host, t.nbytes()));
-  return t;
-}
-
 // A quantized weight's GEMM takes x bf16 and y on CUDA, on a thread with a CUDA context.
 Status check_quantized_inputs(const Tensor& x, const Tensor& y, const std::string& weight_kind) {
   if (x.device() != DeviceKind::kCuda || y.device() != DeviceKind::kCuda ||
@@ -46,6 +41,12 @@ Status check_quantized_inputs(const Tensor& x, const Tensor& y, const std::strin
 }
 
 }  // namespace
+
+Result<Tensor> upload(const void* host, DType dtype, Shape shape, Allocator& device_memory) {
+  FB_ASSIGN_OR_RETURN(Tensor t, Tensor::empty(dtype, std::move(shape), device_memory));
+  FB_RETURN_IF_ERROR(kernels::cuda::copy_to_device(t.raw_data(), host, t.nbytes()));
+  return t;
+}
 
 Result<std::shared_ptr<const LinearWeight>> CudaLinearWeight::create(
     const Tensor& weight, const std::vector<float>* bias_f32, Allocator& device_memory) {
@@ -125,28 +126,7 @@ Status CudaFp8LinearWeight::multiply(const Tensor& x, Tensor& y, bool accumulate
   return kernels::cuda::gemm_fp8(ctx, args);
 }
 
-std::vector<uint8_t> nvfp4_fragment_order(const uint8_t* packed, int64_t out, int64_t in) {
-  const int64_t chunks = in / 64, row_bytes = in / 2;
-  std::vector<uint8_t> dst(static_cast<size_t>(out * row_bytes));
-  size_t i = 0;
-  for (int64_t tile = 0; tile < out / 8; ++tile) {
-    for (int64_t c = 0; c < chunks; ++c) {
-      for (int lane = 0; lane < 32; ++lane) {
-        const uint8_t* row = packed + (tile * 8 + lane / 4) * row_bytes + c * 32;
-        const int t = lane % 4;
-        for (int j = 0; j < 4; ++j) {
-          dst[i++] = row[j * 8 + t];
-          dst[i++] = row[j * 8 + t + 4];
-        }
-      }
-    }
-  }
-  return dst;
-}
-
-Result<std::shared_ptr<const LinearWeight>> CudaNvfp4LinearWeight::create(
-    const Tensor& packed, const Tensor& block_scales, float global_scale,
-    Allocator& device_memory) {
+Status check_nvfp4_weight(const Tensor& packed, const Tensor& block_scales, float global_scale) {
   const bool shapes_ok = packed.rank() == 2 && packed.dtype() == DType::kU8 &&
                          block_scales.rank() == 2 && block_scales.dtype() == DType::kU8 &&
                          block_scales.dim(0) == packed.dim(0) &&
@@ -158,12 +138,62 @@ Result<std::shared_ptr<const LinearWeight>> CudaNvfp4LinearWeight::create(
                             " (want u8[out, in/2], u8[out, in/16], out % 8 == 0, in % 64 == 0, "
                             "a positive global scale)");
   }
+  return Status::ok();
+}
+
+std::vector<uint8_t> nvfp4_tiled_layout(const uint8_t* packed, const uint8_t* block_scales,
+                                        int64_t out, int64_t in) {
+  using kernels::cuda::kNvfp4BlockTiles;
+  const int64_t chunks = in / 64, n_tiles = out / 8, row_bytes = in / 2, scale_cols = in / 16;
+  auto code = [&](int64_t row, int64_t col) -> uint32_t {
+    return (packed[row * row_bytes + col / 2] >> (4 * (col & 1))) & 15u;
+  };
+  // Where the sign of each code of a word lands (see decode_word in nvfp4_kernels.cu): the
+  // step's inputs (2t, 2t+1, 2t+8, 2t+9) for steps 2w and 2w + 1.
+  constexpr int kSignBit[2][4] = {{15, 31, 11, 27}, {7, 23, 3, 19}};
+  std::vector<uint8_t> dst(static_cast<size_t>(out * row_bytes + out * scale_cols));
+  size_t i = 0;
+  for (int64_t rb = 0; rb * kNvfp4BlockTiles < n_tiles; ++rb) {
+    const int64_t tiles = std::min(kNvfp4BlockTiles, n_tiles - rb * kNvfp4BlockTiles);
+    for (int64_t c = 0; c < chunks; ++c) {
+      for (int64_t tile = rb * kNvfp4BlockTiles; tile < rb * kNvfp4BlockTiles + tiles; ++tile) {
+        for (int lane = 0; lane < 32; ++lane) {
+          const int64_t row = tile * 8 + lane / 4, t = lane % 4;
+          for (int word = 0; word < 2; ++word) {
+            uint32_t v = 0;
+            for (int half = 0; half < 2; ++half) {
+              const int64_t col0 = c * 64 + (2 * word + half) * 16 + 2 * t;
+              const int64_t cols[4] = {col0, col0 + 1, col0 + 8, col0 + 9};
+              for (int q = 0; q < 4; ++q) {
+                const uint32_t cd = code(row, cols[q]);
+                v |= (cd & 7u) << (4 * (4 * half + q));
+                v |= (cd >> 3) << kSignBit[half][q];
+              }
+            }
+            for (int b = 0; b < 4; ++b) dst[i++] = static_cast<uint8_t>(v >> (8 * b));
+          }
+        }
+        for (int g = 0; g < 8; ++g) {
+          for (int j = 0; j < 4; ++j) dst[i++] = block_scales[(tile * 8 + g) * scale_cols + c * 4 + j];
+        }
+      }
+    }
+  }
+  return dst;
+}
+
+Result<std::shared_ptr<const LinearWeight>> CudaNvfp4LinearWeight::create(
+    const Tensor& packed, const Tensor& block_scales, float global_scale,
+    Allocator& device_memory) {
+  FB_RETURN_IF_ERROR(check_nvfp4_weight(packed, block_scales, global_scale));
+  const int64_t out = packed.dim(0), in = packed.dim(1) * 2;
   auto w = std::make_shared<CudaNvfp4LinearWeight>();
-  const std::vector<uint8_t> ordered = nvfp4_fragment_order(packed.data<uint8_t>(), out, in);
-  FB_ASSIGN_OR_RETURN(w->codes_, upload(ordered.data(), DType::kU8,
-                                        {static_cast<int64_t>(ordered.size())}, device_memory));
-  FB_ASSIGN_OR_RETURN(w->scales_, upload(block_scales.raw_data(), DType::kU8,
-                                         block_scales.shape(), device_memory));
+  const std::vector<uint8_t> tiled =
+      nvfp4_tiled_layout(packed.data<uint8_t>(), block_scales.data<uint8_t>(), out, in);
+  FB_ASSIGN_OR_RETURN(w->weight_, upload(tiled.data(), DType::kU8,
+                                         {static_cast<int64_t>(tiled.size())}, device_memory));
+  w->out_ = out;
+  w->in_ = in;
   w->global_scale_ = global_scale;
   return std::shared_ptr<const LinearWeight>(w);
 }
@@ -172,11 +202,11 @@ Status CudaNvfp4LinearWeight::multiply(const Tensor& x, Tensor& y, bool accumula
   FB_RETURN_IF_ERROR(check_quantized_inputs(x, y, "an NVFP4"));
   kernels::cuda::Context& ctx = cuda_context();
   const int64_t n = x.dim(0), k = in_features(), out = out_features();
-  if (n <= kernels::cuda::kNvfp4SmallBatch && !(accumulate && y.dtype() != DType::kF32)) {
+  if (n <= kernels::cuda::kNvfp4SmallBatch && !(accumulate && y.dtype() != DType::kF32) &&
+      kernels::cuda::nvfp4_small_batch_supported(ctx)) {
     kernels::cuda::Nvfp4GemmArgs args;
     args.x = x.data<uint16_t>();
-    args.w = codes_.data<uint8_t>();
-    args.w_scales = scales_.data<uint8_t>();
+    args.w = weight_.data<uint8_t>();
     args.global_scale = global_scale_;
     args.n = n;
     args.out_features = out;
@@ -189,9 +219,8 @@ Status CudaNvfp4LinearWeight::multiply(const Tensor& x, Tensor& y, bool accumula
   FB_ASSIGN_OR_RETURN(void* scratch,
                       kernels::cuda::context_scratch(ctx, static_cast<size_t>(out * k) * 2));
   auto* w_bf16 = static_cast<uint16_t*>(scratch);
-  FB_RETURN_IF_ERROR(kernels::cuda::dequantize_nvfp4(ctx, codes_.data<uint8_t>(),
-                                                     scales_.data<uint8_t>(), global_scale_, out,
-                                                     k, w_bf16));
+  FB_RETURN_IF_ERROR(kernels::cuda::dequantize_nvfp4(ctx, weight_.data<uint8_t>(), global_scale_,
+                                                     out, k, w_bf16));
   kernels::cuda::GemmArgs args;
   args.x = x.data<uint16_t>();
   args.w = w_bf16;

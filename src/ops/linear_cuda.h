@@ -62,23 +62,29 @@ class CudaNvfp4LinearWeight final : public LinearWeight {
                                                             const Tensor& block_scales,
                                                             float global_scale,
                                                             Allocator& device_memory);
-  int64_t out_features() const override { return scales_.dim(0); }
-  int64_t in_features() const override { return scales_.dim(1) * 16; }
+  int64_t out_features() const override { return out_; }
+  int64_t in_features() const override { return in_; }
   MatmulPrecision precision() const override { return MatmulPrecision::kNvfp4; }
   bool has_bias() const override { return false; }
-  size_t nbytes() const override { return codes_.nbytes() + scales_.nbytes(); }
+  size_t nbytes() const override { return weight_.nbytes(); }
   Status multiply(const Tensor& x, Tensor& y, bool accumulate = false) const;
 
  private:
-  Tensor codes_;   // u8 [out * in / 2], fragment order, device
-  Tensor scales_;  // u8 (e4m3) [out, in / 16], device
+  Tensor weight_;  // u8, codes and block scales in the tiled layout (kernels/cuda), device
+  int64_t out_ = 0, in_ = 0;
   float global_scale_ = 1.0f;
 };
 
-// `packed` [out, in / 2] (even input in the low nibble) into the fragment order of
-// kernels::cuda::gemm_nvfp4_small: for each 8-row tile and 64-input chunk, lane l (row
-// l / 4 of the tile, t = l % 4) gets 8 bytes: for each 16-input step j, the bytes holding
-// inputs (2t, 2t+1) and (2t+8, 2t+9).
-std::vector<uint8_t> nvfp4_fragment_order(const uint8_t* packed, int64_t out, int64_t in);
+// A device copy of `host` (dtype, shape).
+Result<Tensor> upload(const void* host, DType dtype, Shape shape, Allocator& device_memory);
+
+// InvalidArgument unless `packed` is u8 [out, in / 2], `block_scales` u8 [out, in / 16],
+// out % 8 == 0, in % 64 == 0 and the global scale positive (both NVFP4 weight kinds).
+Status check_nvfp4_weight(const Tensor& packed, const Tensor& block_scales, float global_scale);
+
+// `packed` [out, in / 2] (even input in the low nibble) and `block_scales` (e4m3 [out,
+// in / 16]) into the tiled layout of kernels::cuda::gemm_nvfp4_small (cuda_kernels.h).
+std::vector<uint8_t> nvfp4_tiled_layout(const uint8_t* packed, const uint8_t* block_scales,
+                                        int64_t out, int64_t in);
 
 }  // namespace fourbrain::ops::detail

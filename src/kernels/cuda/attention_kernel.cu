@@ -83,21 +83,13 @@ __device__ __forceinline__ void load_tile_async(const __nv_bfloat16* src, int64_
     const int r = i / kChunks, c = (i % kChunks) * 8;
     const bool valid = r < rows;
     const __nv_bfloat16* from = src + (valid ? r : 0) * stride + c;
-    const auto to = static_cast<uint32_t>(__cvta_generic_to_shared(&dst[r][c]));
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n"
-                 :
-                 : "r"(to), "l"(from), "r"(valid ? 16 : 0));
+    cp_async_16(&dst[r][c], from, valid ? 16 : 0);
   }
 }
 template <int P>
 __device__ __forceinline__ void load_tile_async(const float* src, int64_t stride, int rows,
                                                 __nv_bfloat16 (*dst)[P]) {
   load_tile(src, stride, rows, dst);  // f32 input (tests): converted on the way, synchronously
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n"); }
-template <int kPending>
-__device__ __forceinline__ void cp_async_wait() {
-  asm volatile("cp.async.wait_group %0;\n" : : "n"(kPending));
 }
 
 template <int D>

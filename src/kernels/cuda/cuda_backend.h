@@ -25,6 +25,11 @@ bool built_with_cuda();
 int device_count();
 // "NVIDIA H100 80GB HBM3 (sm_90, 132 SMs)"
 Result<std::string> device_description(int device);
+// Compute capability as major * 10 + minor (90 Hopper, 100 Blackwell B200), of `device` or
+// of this thread's current device (the one its current context, its last device allocation
+// or cudaSetDevice made current).
+Result<int> compute_capability(int device);
+Result<int> current_compute_capability();
 // Free and total bytes of the device, as the driver reports them.
 Status device_memory(int device, size_t& free_bytes, size_t& total_bytes);
 
@@ -38,6 +43,7 @@ using ContextPtr = std::unique_ptr<Context, ContextDeleter>;
 // context_bytes()).
 Result<ContextPtr> create_context(int device);
 int context_device(const Context& ctx);
+int context_compute_capability(const Context& ctx);  // as compute_capability()
 size_t context_bytes(const Context& ctx);
 // Waits for everything enqueued on the context; a kernel fault becomes Internal.
 Status synchronize(Context& ctx);

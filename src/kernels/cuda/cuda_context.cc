@@ -7,6 +7,7 @@ namespace fourbrain::kernels::cuda {
 namespace {
 
 constexpr size_t kGemmWorkspaceBytes = 32u << 20;  // cuBLASLt's recommendation for Hopper
+constexpr size_t kGemmScalarsBytes = 256;           // Context::gemm_scalars, after the workspace
 
 thread_local Context* t_current = nullptr;
 
@@ -67,6 +68,19 @@ int device_count() {
   return n;
 }
 
+Result<int> compute_capability(int device) {
+  int major = 0, minor = 0;
+  FB_CUDA_RETURN(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+  FB_CUDA_RETURN(cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device));
+  return major * 10 + minor;
+}
+
+Result<int> current_compute_capability() {
+  int device = 0;
+  FB_CUDA_RETURN(cudaGetDevice(&device));
+  return compute_capability(device);
+}
+
 Result<std::string> device_description(int device) {
   cudaDeviceProp prop{};
   FB_CUDA_RETURN(cudaGetDeviceProperties(&prop, device));
@@ -103,15 +117,21 @@ Result<ContextPtr> create_context(int device) {
   FB_CUDA_RETURN(cudaSetDevice(device));
   FB_CUDA_RETURN(cudaStreamCreateWithFlags(&ctx->stream, cudaStreamNonBlocking));
   FB_CUBLAS_RETURN(cublasLtCreate(&ctx->lt));
-  FB_CUDA_RETURN(cudaMalloc(&ctx->gemm_workspace, kGemmWorkspaceBytes));
+  FB_CUDA_RETURN(cudaMalloc(&ctx->gemm_workspace, kGemmWorkspaceBytes + kGemmScalarsBytes));
   ctx->gemm_workspace_bytes = kGemmWorkspaceBytes;
+  ctx->gemm_scalars = reinterpret_cast<float*>(static_cast<char*>(ctx->gemm_workspace) +
+                                               kGemmWorkspaceBytes);
   FB_CUDA_RETURN(
       cudaDeviceGetAttribute(&ctx->sm_count, cudaDevAttrMultiProcessorCount, device));
+  FB_ASSIGN_OR_RETURN(ctx->compute_capability, compute_capability(device));
   return ctx;
 }
 
 int context_device(const Context& ctx) { return ctx.device; }
-size_t context_bytes(const Context& ctx) { return ctx.gemm_workspace_bytes + ctx.scratch_bytes; }
+int context_compute_capability(const Context& ctx) { return ctx.compute_capability; }
+size_t context_bytes(const Context& ctx) {
+  return ctx.gemm_workspace_bytes + kGemmScalarsBytes + ctx.scratch_bytes;
+}
 
 Result<void*> context_scratch(Context& ctx, size_t bytes) {
   if (bytes <= ctx.scratch_bytes) return ctx.scratch;

@@ -28,8 +28,10 @@ struct GemmPlan {
 // y (f32/bf16) [n, out] += bias (f32 [out]), for GEMMs whose bias has no epilogue.
 Status add_bias(Context& ctx, const float* bias, int64_t n, int64_t out, void* y, DType y_dtype);
 void destroy_plan(GemmPlan& plan);
-// (n, out_features, k, y dtype, has bias, fp8)
-using GemmKey = std::tuple<int64_t, int64_t, int64_t, int, bool, bool>;
+// What a cached GEMM plan multiplies.
+enum class GemmInputs { kBf16, kFp8, kNvfp4 };
+// (n, out_features, k, y dtype, has bias, inputs)
+using GemmKey = std::tuple<int64_t, int64_t, int64_t, int, bool, GemmInputs>;
 
 class Context {
  public:
@@ -39,6 +41,10 @@ class Context {
   void* gemm_workspace = nullptr;
   size_t gemm_workspace_bytes = 0;
   int sm_count = 0;
+  int compute_capability = 0;  // major * 10 + minor: 90 Hopper, 100 Blackwell
+  // Device f32 [2] just past the GEMM workspace: alpha and beta of GEMMs whose alpha is
+  // computed on the device (gemm_nvfp4_blackwell).
+  float* gemm_scalars = nullptr;
   std::map<GemmKey, GemmPlan> gemm_plans;  // used by the context's one thread only
   bool trap_next_launch = false;           // inject_fault_for_testing()
   void* scratch = nullptr;                 // context_scratch()
@@ -48,6 +54,9 @@ class Context {
 // Launches the trap of inject_fault_for_testing() if it is armed; true when it did (the
 // caller then skips its own kernel).
 bool launch_injected_fault(Context& ctx);
+
+// gemm_scalars = {x_global[0] * w_global, beta}, on the context's stream.
+Status write_gemm_scalars(Context& ctx, const float* x_global, float w_global, float beta);
 
 Status cuda_status(cudaError_t err, const char* what);
 Status cublas_status(cublasStatus_t st, const char* what);

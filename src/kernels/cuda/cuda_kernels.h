@@ -98,13 +98,22 @@ Status gemm_fp8(Context& ctx, const Fp8GemmArgs& args);
 
 // NVFP4 weights (e2m1 codes, e4m3 scales per 16 columns, one f32 global scale: w = code x
 // block scale x global, ModelOpt's weight_scale_2), on GPUs without FP4 tensor cores.
-// The packed codes are in fragment order (ops/linear_cuda.cc lays them out): for each
-// 8-row tile and 64-column chunk, 32 lanes x 8 bytes. k % 64 == 0, out % 8 == 0.
+// The weight is kept in one buffer in the "tiled" layout (ops/linear_cuda.cc lays it out)
+// that the kernels stream with 16-byte copies: rows in blocks of kNvfp4BlockTiles 8-row
+// tiles; per row block, per 64-column chunk, per tile a 288-byte unit:
+//   bytes 0..255: lane l (row l / 4 of the tile, t = l % 4) has 8 bytes, two words; word w
+//     holds the codes of 16-column steps j = 2w and 2w + 1, the mma B-fragment inputs
+//     (2t, 2t+1, 2t+8, 2t+9) of each step: the magnitudes (3 bits) in nibbles 0..3 (step
+//     2w) and 4..7 (step 2w + 1), the signs in the nibbles' top bits, placed so that a
+//     mask or a shift puts them on the bf16 sign bits (nvfp4_tiled_layout says where);
+//   bytes 256..287: the tile's 8 rows x 4 block scales (e4m3) of the chunk.
+// k % 64 == 0, out % 8 == 0; the buffer holds out * k / 2 + out * k / 16 bytes.
+constexpr int64_t kNvfp4BlockTiles = 32;
+constexpr int64_t kNvfp4UnitBytes = 288;
 constexpr int64_t kNvfp4SmallBatch = 64;
 struct Nvfp4GemmArgs {
-  const uint16_t* x = nullptr;        // bf16 [n, k]
-  const uint8_t* w = nullptr;         // fragment-ordered codes, out * k / 2 bytes
-  const uint8_t* w_scales = nullptr;  // e4m3 [out, k / 16]
+  const uint16_t* x = nullptr;  // bf16 [n, k]
+  const uint8_t* w = nullptr;   // tiled codes and block scales
   float global_scale = 1.0f;
   int64_t n = 0, out_features = 0, k = 0;
   void* y = nullptr;  // f32/bf16 [n, out]
@@ -112,16 +121,17 @@ struct Nvfp4GemmArgs {
   bool accumulate = false;  // y += (f32 y only)
 };
 // y (+)= x · Wᵀ for n <= kNvfp4SmallBatch, reading the 4-bit weights directly (bf16 tensor
-// cores, f32 accumulation, split over k; partial sums in the context's scratch).
+// cores, f32 accumulation, split over k in thread-block clusters; compute capability 9.0+).
+bool nvfp4_small_batch_supported(const Context& ctx);
 Status gemm_nvfp4_small(Context& ctx, const Nvfp4GemmArgs& args);
 // out (f32 [n, hidden]) = rows `ids` of an NVFP4 embedding table: `packed` u8
 // [v, hidden / 2] row-major (even column in the low nibble), e4m3 `scales` [v, hidden / 16].
 Status embedding_lookup_nvfp4(Context& ctx, const int32_t* ids, int64_t n, int64_t hidden,
                              const uint8_t* packed, const uint8_t* scales, float global_scale,
                              float* out);
-// W as bf16 [out, k] (for cuBLASLt's bf16 GEMM at larger n).
-Status dequantize_nvfp4(Context& ctx, const uint8_t* w, const uint8_t* w_scales, float global_scale,
-                        int64_t out_features, int64_t k, uint16_t* w_bf16);
+// W as bf16 [out, k] from the tiled layout (for cuBLASLt's bf16 GEMM at larger n).
+Status dequantize_nvfp4(Context& ctx, const uint8_t* w, float global_scale, int64_t out_features,
+                        int64_t k, uint16_t* w_bf16);
 
 // Dynamic per-token FP8: xq (e4m3 [n, k]) and scales ([n]) = amax(row) / 448 (1 for a zero
 // row) from x (bf16 [n, k]); e4m3 rounds to nearest even and saturates.

@@ -101,4 +101,17 @@ __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const __nv_b
                : "r"(addr));
 }
 
+// 16 bytes global -> shared without passing through registers; the first `src_bytes` come
+// from `src`, the rest are zero (0: a zero fill; `src` must still be a valid address).
+// Complete after cp_async_commit() and cp_async_wait<pending groups allowed>().
+__device__ __forceinline__ void cp_async_16(void* dst, const void* src, int src_bytes) {
+  const auto to = static_cast<uint32_t>(__cvta_generic_to_shared(dst));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" : : "r"(to), "l"(src), "r"(src_bytes));
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n"); }
+template <int kPending>
+__device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" : : "n"(kPending));
+}
+
 }  // namespace fourbrain::kernels::cuda

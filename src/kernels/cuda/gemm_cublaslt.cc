@@ -4,11 +4,14 @@
 // as its transpose yᵀ[o, n] = w · xᵀ: A = w read transposed ("TN", the layout cuBLASLt is
 // fastest at and the only one FP8 takes on Hopper), B = x. The bias is the BIAS epilogue,
 // FP8 scales are the "outer vector" mode (one per row of A, one per column of B: per output
-// channel and per token). One plan (descriptor, layouts, algorithm) per shape is cached.
+// channel and per token). NVFP4 (Blackwell) is the same TN product of 4-bit codes with
+// per-16 block scales (VEC16_UE4M3). One plan (descriptor, layouts, algorithm) per shape is
+// cached.
 #include <functional>
 
 #include "kernels/cuda/cuda_internal.h"
 #include "kernels/cuda/cuda_kernels.h"
+#include "kernels/cuda/nvfp4_blackwell.h"
 
 namespace fourbrain::kernels::cuda {
 namespace {
@@ -117,7 +120,7 @@ Status gemm_bf16(Context& ctx, const GemmArgs& a) {
   };
   auto plain = [](cublasLtMatmulDesc_t) { return CUBLAS_STATUS_SUCCESS; };
   const GemmKey key{a.n, a.out_features, a.k, static_cast<int>(a.y_dtype), a.bias != nullptr,
-                    false};
+                    GemmInputs::kBf16};
   FB_ASSIGN_OR_RETURN(GemmPlan * plan, cached_plan(ctx, key, [&]() -> Result<GemmPlan> {
                         if (a.bias == nullptr) return make_plan(ctx, shape, "bf16", plain);
                         Result<GemmPlan> p = make_plan(ctx, shape, "bf16 + bias", with_bias);
@@ -151,13 +154,54 @@ Status gemm_fp8(Context& ctx, const Fp8GemmArgs& a) {
     if (st == CUBLAS_STATUS_SUCCESS) st = set(op, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, a.x_scales);
     return st;
   };
-  const GemmKey key{a.n, a.out_features, a.k, static_cast<int>(a.y_dtype), false, true};
+  const GemmKey key{a.n, a.out_features, a.k, static_cast<int>(a.y_dtype), false,
+                    GemmInputs::kFp8};
   FB_ASSIGN_OR_RETURN(GemmPlan * plan, cached_plan(ctx, key, [&] {
                         return make_plan(ctx, shape, "FP8 (outer-vector scaled)", scales);
                       }));
   FB_CUBLAS_RETURN(set(plan->op, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, a.w_scales));
   FB_CUBLAS_RETURN(set(plan->op, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, a.x_scales));
   return launch(ctx, *plan, a.w, a.x, a.y, a.accumulate);
+}
+
+Status gemm_nvfp4_blackwell(Context& ctx, const Nvfp4TensorCoreGemmArgs& a) {
+  if (a.n == 0) return Status::ok();
+  if (ctx.compute_capability < 100) {
+    return unsupported("cuBLASLt's FP4 GEMM needs compute capability 10.0 or later, not " +
+                       std::to_string(ctx.compute_capability / 10) + "." +
+                       std::to_string(ctx.compute_capability % 10));
+  }
+  if (a.k % 32 != 0) {  // rows of 4-bit codes must be whole 16-byte units
+    return unsupported("cuBLASLt's FP4 GEMM needs k % 32 == 0, not k " + std::to_string(a.k));
+  }
+  const GemmShape shape{CUDA_R_4F_E2M1, a.y_dtype, a.n, a.out_features, a.k};
+  // A = the weight, B = the tokens, each with its swizzled e4m3 block scales. Alpha (the
+  // product of the global scales) and beta are read from the device: the activations'
+  // global scale is only known there, and reading it back would stall the stream.
+  auto scales = [&](cublasLtMatmulDesc_t op) {
+    const cublasLtMatmulMatrixScale_t vec16 = CUBLASLT_MATMUL_MATRIX_SCALE_VEC16_UE4M3;
+    const cublasLtPointerMode_t on_device = CUBLASLT_POINTER_MODE_DEVICE;
+    cublasStatus_t st = set(op, CUBLASLT_MATMUL_DESC_A_SCALE_MODE, vec16);
+    if (st == CUBLAS_STATUS_SUCCESS) st = set(op, CUBLASLT_MATMUL_DESC_B_SCALE_MODE, vec16);
+    if (st == CUBLAS_STATUS_SUCCESS) st = set(op, CUBLASLT_MATMUL_DESC_POINTER_MODE, on_device);
+    if (st == CUBLAS_STATUS_SUCCESS) st = set(op, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, a.w_scales);
+    if (st == CUBLAS_STATUS_SUCCESS) st = set(op, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, a.x_scales);
+    return st;
+  };
+  const GemmKey key{a.n, a.out_features, a.k, static_cast<int>(a.y_dtype), false,
+                    GemmInputs::kNvfp4};
+  FB_ASSIGN_OR_RETURN(GemmPlan * plan, cached_plan(ctx, key, [&] {
+                        return make_plan(ctx, shape, "NVFP4 (VEC16_UE4M3 block-scaled)", scales);
+                      }));
+  FB_CUBLAS_RETURN(set(plan->op, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, a.w_scales));
+  FB_CUBLAS_RETURN(set(plan->op, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, a.x_scales));
+  FB_RETURN_IF_ERROR(write_gemm_scalars(ctx, a.x_global, a.w_global, a.accumulate ? 1.0f : 0.0f));
+  const float* alpha = ctx.gemm_scalars;
+  const float* beta = ctx.gemm_scalars + 1;
+  FB_CUBLAS_RETURN(cublasLtMatmul(ctx.lt, plan->op, alpha, a.w, plan->a, a.x, plan->b, beta, a.y,
+                                  plan->d, a.y, plan->d, &plan->algo, ctx.gemm_workspace,
+                                  ctx.gemm_workspace_bytes, ctx.stream));
+  return Status::ok();
 }
 
 }  // namespace fourbrain::kernels::cuda

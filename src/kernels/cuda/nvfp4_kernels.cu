@@ -1,13 +1,22 @@
 // NVFP4 weights on Hopper, which has no FP4 tensor cores. Two paths:
-//  - few tokens (n <= 64): a weight-only GEMM that reads the 4-bit weights straight from
-//    memory, decodes them in registers into bf16 B fragments (e2m1 x e4m3 block scale x
-//    global scale) and multiplies on the bf16 tensor cores (mma.sync m16n8k16), split over K
-//    so that enough warps stream the weights; a second kernel sums the splits into y.
+//  - few tokens (n <= 64): a weight-only GEMM that streams the 4-bit weights (tiled layout,
+//    cuda_kernels.h) through a multi-stage cp.async ring in shared memory together with the
+//    x columns they meet, decodes them into exact bf16 (e2m1 x e4m3 block scale: at most six
+//    significant bits) and multiplies on the bf16 tensor cores (mma.sync m16n8k16, f32
+//    accumulation); the global scale is applied once to the sums. K is split over the blocks
+//    of a thread-block cluster, whose partial sums meet in distributed shared memory: no
+//    partial buffer in global memory and no second kernel. (A global partial buffer reduced
+//    by the last block to finish, tried instead, was 20 % slower on H100.)
 //  - more tokens: the weight is decoded to bf16 into scratch and cuBLASLt's bf16 GEMM runs;
 //    decoding (one read of 4.5 bits, one write of 16 bits per weight) is small next to a
 //    GEMM over hundreds of tokens.
-// The packed weight is stored in "fragment order" (nvfp4_fragment_layout in cuda_kernels.h)
-// so that each lane loads its 8 bytes per 64-column chunk in one coalesced 8-byte load.
+#include <cuda_fp8.h>
+
+#include <cooperative_groups.h>
+
+#include <algorithm>
+#include <atomic>
+
 #include "kernels/cuda/cuda_internal.h"
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/cuda_util.cuh"
@@ -15,12 +24,230 @@
 namespace fourbrain::kernels::cuda {
 namespace {
 
-// A block of 8 warps x 4 tiles covers 256 output features, so the x slice it stages is
-// shared by many weight rows (measured on H100: 64-feature blocks spent more time staging x
-// than streaming weights).
-constexpr int kWarps = 8;         // per block
-constexpr int kTilesPerWarp = 4;  // n8 output tiles per warp: 32 output features
-constexpr int kTilesPerBlock = kWarps * kTilesPerWarp;
+namespace cg = cooperative_groups;
+
+// 16 warps of two tiles each (measured on H100: 8 warps of four tiles left the schedulers
+// idle half the time, with too few warps to hide the decode's dependent instructions).
+constexpr int kWarps = 16;
+constexpr int kTilesPerWarp = 2;
+constexpr int kStages = 4;        // chunks in flight per block
+constexpr int kMaxSplits = 8;     // blocks per cluster (the portable maximum)
+constexpr int kRedPitch = 256 + 4;
+constexpr int kXPitch = 64 + 8;   // bf16 per staged x row: ldmatrix rows in different banks
+constexpr int kStageWeightBytes = static_cast<int>(kNvfp4BlockTiles * kNvfp4UnitBytes);
+static_assert(kWarps * kTilesPerWarp == kNvfp4BlockTiles, "a block covers one row block");
+
+template <int MT>
+struct SkinnySmem {
+  static constexpr int kStage = kStageWeightBytes + MT * 16 * kXPitch * 2;
+  static constexpr int kRing = kStages * kStage;
+  static constexpr int kReduce = MT * 16 * kRedPitch * 4;  // f32 partial sums, reusing the ring
+  static constexpr int kBytes = kRing > kReduce ? kRing : kReduce;
+};
+
+// bf16 bytes of the e2m1 magnitudes 0, 0.5, 1, 1.5, 2, 3, 4, 6 (low bytes, high bytes), as
+// byte tables for __byte_perm.
+constexpr uint32_t kLo0 = 0xC0800000u, kLo1 = 0xC0804000u;
+constexpr uint32_t kHi0 = 0x3F3F3F00u, kHi1 = 0x40404040u;
+
+// A word of the tiled layout -> the exact bf16 pairs of its two 16-column steps: (b0, b1)
+// of the first step and (b2, b3) of the second (B fragments; unscaled code values).
+__device__ __forceinline__ void decode_word(uint32_t w, uint32_t& b0, uint32_t& b1, uint32_t& b2,
+                                            uint32_t& b3) {
+  const uint32_t sel0 = w & 0x7777u, sel1 = (w >> 16) & 0x7777u;
+  uint32_t lo = __byte_perm(kLo0, kLo1, sel0), hi = __byte_perm(kHi0, kHi1, sel0);
+  b0 = __byte_perm(lo, hi, 0x5140) | (w & 0x80008000u);
+  b1 = __byte_perm(lo, hi, 0x7362) | ((w << 4) & 0x80008000u);
+  lo = __byte_perm(kLo0, kLo1, sel1);
+  hi = __byte_perm(kHi0, kHi1, sel1);
+  b2 = __byte_perm(lo, hi, 0x5140) | ((w << 8) & 0x80008000u);
+  b3 = __byte_perm(lo, hi, 0x7362) | ((w << 12) & 0x80008000u);
+}
+
+// The four e4m3 block scales of a row's chunk (byte j: step j) as bf16 pairs {s, s} (exact).
+__device__ __forceinline__ void decode_scales(uint32_t scales, __nv_bfloat162 (&s)[4]) {
+#pragma unroll
+  for (int h = 0; h < 2; ++h) {
+    const __half2_raw raw = __nv_cvt_fp8x2_to_halfraw2(
+        static_cast<__nv_fp8x2_storage_t>(scales >> (16 * h)), __NV_E4M3);
+    const float2 f = __half22float2(__half2(raw));
+    s[2 * h] = __float2bfloat162_rn(f.x);
+    s[2 * h + 1] = __float2bfloat162_rn(f.y);
+  }
+}
+
+__device__ __forceinline__ uint32_t scaled(uint32_t pair, __nv_bfloat162 s) {
+  __nv_bfloat162 v = __hmul2(*reinterpret_cast<__nv_bfloat162*>(&pair), s);  // exact
+  return *reinterpret_cast<uint32_t*>(&v);
+}
+
+// The B fragments of one tile for the two steps of a word (scales s0, s1 of those steps).
+__device__ __forceinline__ void decode_steps(uint32_t word, __nv_bfloat162 s0, __nv_bfloat162 s1,
+                                             uint32_t (&b)[2][2]) {
+  uint32_t r[4];
+  decode_word(word, r[0], r[1], r[2], r[3]);
+  b[0][0] = scaled(r[0], s0);
+  b[0][1] = scaled(r[1], s0);
+  b[1][0] = scaled(r[2], s1);
+  b[1][1] = scaled(r[3], s1);
+}
+
+// Byte offset of the unit of (tile, chunk) in the tiled layout.
+__device__ __forceinline__ int64_t unit_offset(int64_t tile, int64_t chunk, int64_t n_tiles,
+                                               int64_t n_chunks) {
+  const int64_t rb = tile / kNvfp4BlockTiles;
+  const int64_t rb_tiles = min(kNvfp4BlockTiles, n_tiles - rb * kNvfp4BlockTiles);
+  return (rb * kNvfp4BlockTiles * n_chunks + chunk * rb_tiles + tile % kNvfp4BlockTiles) *
+         kNvfp4UnitBytes;
+}
+
+// y[:, this row block] (+)= global * x · Wᵀ. Block (rb, split) streams the chunks of its
+// split through the ring; the cluster (all splits of rb) then sums the splits' partials,
+// each block a share of the outputs.
+template <int MT, typename T>
+__global__ void __launch_bounds__(kWarps * 32, MT <= 2 ? 2 : 1)
+    nvfp4_skinny_kernel(const __nv_bfloat16* __restrict__ x, int n, int64_t k,
+                        const uint8_t* __restrict__ w, float global, int64_t out,
+                        int64_t chunks_per_split, bool accumulate, T* __restrict__ y) {
+#if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 900
+  using Smem = SkinnySmem<MT>;
+  extern __shared__ __align__(16) uint8_t smem[];
+  const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, g = lane >> 2, t = lane & 3;
+  const int64_t n_tiles = out / 8, n_chunks = k / 64, rb = blockIdx.x;
+  const int tiles = static_cast<int>(min(kNvfp4BlockTiles, n_tiles - rb * kNvfp4BlockTiles));
+  const uint8_t* w_rb = w + rb * kNvfp4BlockTiles * n_chunks * kNvfp4UnitBytes;
+  const int64_t c_begin = static_cast<int64_t>(blockIdx.y) * chunks_per_split;
+  const int steps = static_cast<int>(min(chunks_per_split, n_chunks - c_begin));
+
+  auto load_stage = [&](int step) {
+    uint8_t* stage = smem + (step % kStages) * Smem::kStage;
+    const int64_t c = c_begin + step;
+    const uint8_t* src = w_rb + c * tiles * kNvfp4UnitBytes;
+    for (int i = tid; i < tiles * static_cast<int>(kNvfp4UnitBytes / 16); i += kWarps * 32) {
+      cp_async_16(stage + i * 16, src + i * 16, 16);
+    }
+    auto* xs = reinterpret_cast<__nv_bfloat16*>(stage + kStageWeightBytes);
+    for (int i = tid; i < MT * 16 * 8; i += kWarps * 32) {
+      const int r = i >> 3, piece = i & 7;
+      const __nv_bfloat16* from = x + static_cast<int64_t>(min(r, n - 1)) * k + c * 64 + piece * 8;
+      cp_async_16(xs + r * kXPitch + piece * 8, from, r < n ? 16 : 0);
+    }
+  };
+#pragma unroll
+  for (int s = 0; s < kStages - 1; ++s) {
+    if (s < steps) load_stage(s);
+    cp_async_commit();
+  }
+
+  const int tile0 = warp * kTilesPerWarp;
+  float acc[MT][kTilesPerWarp][4] = {};
+  for (int step = 0; step < steps; ++step) {
+    cp_async_wait<kStages - 2>();
+    __syncthreads();  // this step's stage is in; everyone is done with the one reloaded next
+    if (step + kStages - 1 < steps) load_stage(step + kStages - 1);
+    cp_async_commit();
+    if (tile0 >= tiles) continue;
+    const uint8_t* stage = smem + (step % kStages) * Smem::kStage;
+    const auto* xs = reinterpret_cast<const __nv_bfloat16*>(stage + kStageWeightBytes);
+    uint2 codes[kTilesPerWarp];
+    __nv_bfloat162 s[kTilesPerWarp][4];
+#pragma unroll
+    for (int nt = 0; nt < kTilesPerWarp; ++nt) {  // tiles past `tiles` read stale bytes: unused
+      const uint8_t* unit = stage + (tile0 + nt) * kNvfp4UnitBytes;
+      codes[nt] = *reinterpret_cast<const uint2*>(unit + lane * 8);
+      decode_scales(*reinterpret_cast<const uint32_t*>(unit + 256 + g * 4), s[nt]);
+    }
+#pragma unroll
+    for (int word = 0; word < 2; ++word) {  // steps 2 word and 2 word + 1
+      uint32_t b[kTilesPerWarp][2][2];
+#pragma unroll
+      for (int nt = 0; nt < kTilesPerWarp; ++nt) {
+        decode_steps(word ? codes[nt].y : codes[nt].x, s[nt][2 * word], s[nt][2 * word + 1], b[nt]);
+      }
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int j = 2 * word + h;
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          uint32_t a[4];
+          ldmatrix_x4(a, xs + (mt * 16 + (lane & 15)) * kXPitch + j * 16 + (lane >> 4) * 8);
+#pragma unroll
+          for (int nt = 0; nt < kTilesPerWarp; ++nt) mma_bf16(acc[mt][nt], a, b[nt][h][0], b[nt][h][1]);
+        }
+      }
+    }
+  }
+
+  // Partial sums into this block's shared memory (tiles past `tiles` land in columns
+  // nobody reads), then each block of the cluster sums a share of the outputs over all
+  // blocks' partials.
+  cp_async_wait<0>();
+  __syncthreads();
+  auto* red = reinterpret_cast<float*>(smem);
+  if (tile0 < tiles) {
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+      for (int nt = 0; nt < kTilesPerWarp; ++nt) {
+        const int col = (tile0 + nt) * 8 + 2 * t, r0 = mt * 16 + g;
+        *reinterpret_cast<float2*>(red + r0 * kRedPitch + col) = make_float2(acc[mt][nt][0], acc[mt][nt][1]);
+        *reinterpret_cast<float2*>(red + (r0 + 8) * kRedPitch + col) = make_float2(acc[mt][nt][2], acc[mt][nt][3]);
+      }
+    }
+  }
+  cg::cluster_group cluster = cg::this_cluster();
+  cluster.sync();
+  const int splits = static_cast<int>(cluster.num_blocks()), rank = static_cast<int>(cluster.block_rank());
+  const float* parts[kMaxSplits];
+#pragma unroll
+  for (int sp = 0; sp < kMaxSplits; ++sp) parts[sp] = sp < splits ? cluster.map_shared_rank(red, sp) : nullptr;
+  const int cols = tiles * 8;
+  for (int e = rank * kWarps * 32 + tid; e < n * cols; e += splits * kWarps * 32) {
+    const int i = e / cols, col = e % cols;
+    float v = 0.0f;
+#pragma unroll
+    for (int sp = 0; sp < kMaxSplits; ++sp) {
+      if (sp < splits) v += parts[sp][i * kRedPitch + col];
+    }
+    T* dst = y + i * out + rb * kNvfp4BlockTiles * 8 + col;
+    v *= global;
+    if (accumulate) v += load_f32(dst);
+    store_f32(dst, v);
+  }
+  cluster.sync();  // no block leaves while another still reads its shared memory
+#else
+  __trap();  // clusters need compute capability 9.0 (nvfp4_small_batch_supported)
+#endif
+}
+
+// W (bf16 [out, k]) from the tiled layout: one thread per lane-chunk of a tile.
+__global__ void nvfp4_dequantize_kernel(const uint8_t* __restrict__ w, float global, int64_t out,
+                                        int64_t k, __nv_bfloat16* __restrict__ dst) {
+  const int64_t n_chunks = k / 64, n_tiles = out / 8, total = n_tiles * n_chunks * 32;
+  const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
+  if (i >= total) return;
+  const int lane = static_cast<int>(i & 31), g = lane >> 2, t = lane & 3;
+  const int64_t c = (i >> 5) % n_chunks, tile = (i >> 5) / n_chunks;
+  const uint8_t* unit = w + unit_offset(tile, c, n_tiles, n_chunks);
+  const uint2 codes = *reinterpret_cast<const uint2*>(unit + lane * 8);
+  __nv_bfloat162 s[4];
+  decode_scales(*reinterpret_cast<const uint32_t*>(unit + 256 + g * 4), s);
+  __nv_bfloat16* row = dst + (tile * 8 + g) * k + c * 64;
+#pragma unroll
+  for (int word = 0; word < 2; ++word) {
+    uint32_t b[2][2];
+    decode_steps(word ? codes.y : codes.x, s[2 * word], s[2 * word + 1], b);
+#pragma unroll
+    for (int j = 0; j < 2; ++j) {
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const float2 v = __bfloat1622float2(*reinterpret_cast<__nv_bfloat162*>(&b[j][h]));
+        *reinterpret_cast<__nv_bfloat162*>(row + (2 * word + j) * 16 + h * 8 + 2 * t) =
+            __floats2bfloat162_rn(v.x * global, v.y * global);
+      }
+    }
+  }
+}
 
 // e2m1 code -> value: the code's bits placed as an f32 with exponent bias 127 instead of 1
 // (denormal for e = 0, which gives 0.5 for code 1), times 2^126.
@@ -32,143 +259,6 @@ __device__ __forceinline__ float e4m3_value(uint32_t byte) {
   __nv_fp8_e4m3 v;
   v.__x = static_cast<__nv_fp8_storage_t>(byte);
   return static_cast<float>(v);
-}
-
-__device__ __forceinline__ uint32_t pack_bf16(float lo, float hi) {
-  __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
-  return *reinterpret_cast<uint32_t*>(&v);
-}
-
-// B fragments (two registers) of k16 tile j from a lane's 8 bytes of a 64-column chunk.
-__device__ __forceinline__ void decode_tile(uint2 w, uint32_t scales, float global, int j,
-                                            uint32_t& b0, uint32_t& b1) {
-  const uint32_t word = j < 2 ? w.x : w.y;
-  const int shift = (j & 1) * 16;
-  const uint32_t lo = (word >> shift) & 0xffu, hi = (word >> (shift + 8)) & 0xffu;
-  const float s = e4m3_value((scales >> (8 * j)) & 0xffu) * global;
-  b0 = pack_bf16(e2m1_value(lo & 15u) * s, e2m1_value(lo >> 4) * s);
-  b1 = pack_bf16(e2m1_value(hi & 15u) * s, e2m1_value(hi >> 4) * s);
-}
-
-// The x slice a block works on lives in shared memory: MT * 16 rows (zero past n) of the
-// split's columns, each row padded by 8 bf16 so that ldmatrix's eight row reads fall in
-// different banks.
-constexpr int kSmemBudget = 48 * 1024;
-__host__ __device__ constexpr int64_t max_chunks_per_split(int mt) {
-  return (kSmemBudget / (mt * 16 * 2) - 8) / 64;
-}
-
-// partial[split][n][out] = x[:, chunks of this split] · W[:, same]ᵀ for this block's tiles.
-// Each warp owns four 8-row tiles; weights for the next chunk load while this one computes.
-template <int MT>
-__global__ void __launch_bounds__(kWarps * 32)
-    nvfp4_skinny_kernel(const __nv_bfloat16* __restrict__ x, int n, int64_t k,
-                        const uint2* __restrict__ w, const uint8_t* __restrict__ scales,
-                        float global, int64_t out, int64_t chunks_per_split,
-                        float* __restrict__ partial) {
-  extern __shared__ __align__(16) __nv_bfloat16 xs[];
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, g = lane >> 2, t = lane & 3;
-  const int64_t n_tiles = out / 8, n_chunks = k / 64, scale_stride = k / 16;
-  const int64_t c_begin = static_cast<int64_t>(blockIdx.y) * chunks_per_split;
-  const int64_t c_end = min(c_begin + chunks_per_split, n_chunks);
-  const int cols = static_cast<int>((c_end - c_begin) * 64), pitch = cols + 8;
-
-  // Stage x[0 : MT*16, split columns] (16-byte pieces; rows past n are zero).
-  for (int i = threadIdx.x; i < MT * 16 * (cols / 8); i += blockDim.x) {
-    const int r = i / (cols / 8), c8 = (i % (cols / 8)) * 8;
-    uint4 v = make_uint4(0, 0, 0, 0);
-    if (r < n) v = __ldg(reinterpret_cast<const uint4*>(x + r * k + c_begin * 64 + c8));
-    *reinterpret_cast<uint4*>(xs + r * pitch + c8) = v;
-  }
-  __syncthreads();
-
-  const int64_t tile0 = (static_cast<int64_t>(blockIdx.x) * kWarps + warp) * kTilesPerWarp;
-  if (tile0 >= n_tiles) return;
-  auto load = [&](int64_t c, uint2 (&wq)[kTilesPerWarp], uint32_t (&sc)[kTilesPerWarp]) {
-#pragma unroll
-    for (int nt = 0; nt < kTilesPerWarp; ++nt) {
-      const int64_t tile = tile0 + nt;
-      if (tile < n_tiles && c < c_end) {
-        wq[nt] = __ldg(w + (tile * n_chunks + c) * 32 + lane);
-        sc[nt] = __ldg(reinterpret_cast<const unsigned int*>(scales + (tile * 8 + g) * scale_stride + c * 4));
-      } else {
-        wq[nt] = make_uint2(0, 0);
-        sc[nt] = 0;
-      }
-    }
-  };
-  float acc[MT][kTilesPerWarp][4] = {};
-  uint2 wq[kTilesPerWarp], wq_next[kTilesPerWarp];
-  uint32_t sc[kTilesPerWarp], sc_next[kTilesPerWarp];
-  load(c_begin, wq, sc);
-  for (int64_t c = c_begin; c < c_end; ++c) {
-    load(c + 1, wq_next, sc_next);
-    const int col0 = static_cast<int>(c - c_begin) * 64;
-#pragma unroll
-    for (int j = 0; j < 4; ++j) {
-      uint32_t b[kTilesPerWarp][2];
-#pragma unroll
-      for (int nt = 0; nt < kTilesPerWarp; ++nt) decode_tile(wq[nt], sc[nt], global, j, b[nt][0], b[nt][1]);
-#pragma unroll
-      for (int mt = 0; mt < MT; ++mt) {
-        uint32_t a[4];
-        ldmatrix_x4(a, xs + (mt * 16 + (lane & 15)) * pitch + col0 + j * 16 + (lane >> 4) * 8);
-#pragma unroll
-        for (int nt = 0; nt < kTilesPerWarp; ++nt) mma_bf16(acc[mt][nt], a, b[nt][0], b[nt][1]);
-      }
-    }
-#pragma unroll
-    for (int nt = 0; nt < kTilesPerWarp; ++nt) {
-      wq[nt] = wq_next[nt];
-      sc[nt] = sc_next[nt];
-    }
-  }
-  float* dst = partial + static_cast<int64_t>(blockIdx.y) * n * out;
-#pragma unroll
-  for (int mt = 0; mt < MT; ++mt) {
-#pragma unroll
-    for (int nt = 0; nt < kTilesPerWarp; ++nt) {
-      const int64_t tile = tile0 + nt;
-      if (tile >= n_tiles) continue;
-      const int64_t col = tile * 8 + 2 * t;
-      const int r0 = mt * 16 + g, r1 = r0 + 8;
-      if (r0 < n) *reinterpret_cast<float2*>(dst + r0 * out + col) = make_float2(acc[mt][nt][0], acc[mt][nt][1]);
-      if (r1 < n) *reinterpret_cast<float2*>(dst + r1 * out + col) = make_float2(acc[mt][nt][2], acc[mt][nt][3]);
-    }
-  }
-}
-
-template <typename T>
-__global__ void sum_splits_kernel(const float* __restrict__ partial, int splits, int64_t total,
-                                  bool accumulate, T* __restrict__ y) {
-  const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
-  if (i >= total) return;
-  float v = accumulate ? load_f32(y + i) : 0.0f;
-  for (int s = 0; s < splits; ++s) v += partial[s * total + i];
-  store_f32(y + i, v);
-}
-
-// W (bf16 [out, k]) from the fragment-ordered NVFP4 weight: one thread per lane-chunk.
-__global__ void nvfp4_dequantize_kernel(const uint2* __restrict__ w, const uint8_t* __restrict__ scales,
-                                        float global, int64_t out, int64_t k,
-                                        __nv_bfloat16* __restrict__ dst) {
-  const int64_t n_chunks = k / 64, total = (out / 8) * n_chunks * 32;
-  const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
-  if (i >= total) return;
-  const int lane = static_cast<int>(i & 31), g = lane >> 2, t = lane & 3;
-  const int64_t c = (i >> 5) % n_chunks, tile = (i >> 5) / n_chunks;
-  const int64_t row = tile * 8 + g;
-  const uint2 wq = __ldg(w + i);
-  const uint32_t sc = __ldg(reinterpret_cast<const unsigned int*>(scales + row * (k / 16) + c * 4));
-  uint32_t* out_row = reinterpret_cast<uint32_t*>(dst + row * k);
-#pragma unroll
-  for (int j = 0; j < 4; ++j) {
-    uint32_t b0, b1;
-    decode_tile(wq, sc, global, j, b0, b1);
-    const int64_t col = c * 64 + j * 16 + 2 * t;
-    out_row[col / 2] = b0;
-    out_row[(col + 8) / 2] = b1;
-  }
 }
 
 // out (f32 [n, hidden]) = rows ids of an NVFP4 table (packed [v, hidden / 2], row-major,
@@ -193,63 +283,83 @@ __global__ void nvfp4_embedding_kernel(const int32_t* __restrict__ ids, int64_t 
   }
 }
 
-template <int MT>
-void launch_skinny(Context& ctx, const Nvfp4GemmArgs& a, dim3 grid, int64_t chunks_per_split,
-                   float* partial) {
-  const size_t smem = static_cast<size_t>(MT * 16) * (chunks_per_split * 64 + 8) * 2;
-  nvfp4_skinny_kernel<MT><<<grid, kWarps * 32, smem, ctx.stream>>>(
-      reinterpret_cast<const __nv_bfloat16*>(a.x), static_cast<int>(a.n), a.k,
-      reinterpret_cast<const uint2*>(a.w), a.w_scales, a.global_scale, a.out_features,
-      chunks_per_split, partial);
+// The kernel's shared memory exceeds the default 48 KB: allowed once per device and kernel.
+template <int MT, typename T>
+Status allow_smem(int device) {
+  static std::atomic<uint64_t> done{0};
+  const uint64_t bit = uint64_t{1} << (device & 63);
+  if (done.load(std::memory_order_acquire) & bit) return Status::ok();
+  FB_CUDA_RETURN(cudaFuncSetAttribute(nvfp4_skinny_kernel<MT, T>,
+                                      cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                      SkinnySmem<MT>::kBytes));
+  done.fetch_or(bit, std::memory_order_acq_rel);
+  return Status::ok();
+}
+
+template <int MT, typename T>
+Status launch_skinny(Context& ctx, const Nvfp4GemmArgs& a, int64_t row_blocks, int splits,
+                     int64_t chunks_per_split) {
+  FB_RETURN_IF_ERROR((allow_smem<MT, T>(ctx.device)));
+  cudaLaunchAttribute cluster;
+  cluster.id = cudaLaunchAttributeClusterDimension;
+  cluster.val.clusterDim.x = 1;
+  cluster.val.clusterDim.y = static_cast<unsigned>(splits);
+  cluster.val.clusterDim.z = 1;
+  cudaLaunchConfig_t config = {};
+  config.gridDim = dim3(static_cast<unsigned>(row_blocks), static_cast<unsigned>(splits));
+  config.blockDim = dim3(kWarps * 32);
+  config.dynamicSmemBytes = SkinnySmem<MT>::kBytes;
+  config.stream = ctx.stream;
+  config.attrs = &cluster;
+  config.numAttrs = 1;
+  FB_CUDA_RETURN(cudaLaunchKernelEx(&config, nvfp4_skinny_kernel<MT, T>,
+                                    reinterpret_cast<const __nv_bfloat16*>(a.x), static_cast<int>(a.n),
+                                    a.k, a.w, a.global_scale, a.out_features, chunks_per_split,
+                                    a.accumulate, static_cast<T*>(a.y)));
+  return Status::ok();
+}
+
+template <typename T>
+Status launch_skinny_for(Context& ctx, const Nvfp4GemmArgs& a, int64_t row_blocks, int splits,
+                         int64_t chunks_per_split) {
+  switch ((a.n + 15) / 16) {
+    case 1: return launch_skinny<1, T>(ctx, a, row_blocks, splits, chunks_per_split);
+    case 2: return launch_skinny<2, T>(ctx, a, row_blocks, splits, chunks_per_split);
+    case 3: return launch_skinny<3, T>(ctx, a, row_blocks, splits, chunks_per_split);
+    default: return launch_skinny<4, T>(ctx, a, row_blocks, splits, chunks_per_split);
+  }
 }
 
 }  // namespace
 
-Status gemm_nvfp4_small(Context& ctx, const Nvfp4GemmArgs& a) {
-  if (a.n == 0) return Status::ok();
-  if (a.n > kNvfp4SmallBatch || a.k % 64 != 0 || a.out_features % 8 != 0) {
-    return invalid_argument("gemm_nvfp4_small: n <= 64, k % 64 == 0 and out % 8 == 0 required");
-  }
-  const int64_t n_chunks = a.k / 64;
-  const int mt = static_cast<int>((a.n + 15) / 16);
-  const int64_t blocks_x = (a.out_features / 8 + kTilesPerBlock - 1) / kTilesPerBlock;
-  // Enough blocks to keep every SM streaming weights (about two of 8 warps per SM), and
-  // splits small enough for their x slice to fit the shared-memory budget.
-  int64_t splits = std::max<int64_t>(1, (2 * std::max(ctx.sm_count, 1) + blocks_x - 1) / blocks_x);
-  splits = std::max(splits, (n_chunks + max_chunks_per_split(mt) - 1) / max_chunks_per_split(mt));
-  splits = std::min(splits, n_chunks);
-  const int64_t chunks_per_split = (n_chunks + splits - 1) / splits;
-  splits = (n_chunks + chunks_per_split - 1) / chunks_per_split;
-  const int64_t total = a.n * a.out_features;
-  FB_ASSIGN_OR_RETURN(void* scratch, context_scratch(ctx, static_cast<size_t>(splits * total) * 4));
-  auto* partial = static_cast<float*>(scratch);
-  const dim3 grid(static_cast<unsigned>(blocks_x), static_cast<unsigned>(splits));
-  if (mt == 1) {
-    launch_skinny<1>(ctx, a, grid, chunks_per_split, partial);
-  } else if (mt == 2) {
-    launch_skinny<2>(ctx, a, grid, chunks_per_split, partial);
-  } else if (mt == 3) {
-    launch_skinny<3>(ctx, a, grid, chunks_per_split, partial);
-  } else {
-    launch_skinny<4>(ctx, a, grid, chunks_per_split, partial);
-  }
-  FB_CUDA_LAUNCHED("nvfp4_skinny");
-  constexpr int kThreads = 256;
-  const auto blocks = static_cast<unsigned>((total + kThreads - 1) / kThreads);
-  if (a.y_dtype == DType::kBF16) {
-    if (a.accumulate) return invalid_argument("gemm_nvfp4_small: accumulate needs an f32 y");
-    sum_splits_kernel<<<blocks, kThreads, 0, ctx.stream>>>(partial, static_cast<int>(splits), total, false,
-                                                          static_cast<__nv_bfloat16*>(a.y));
-  } else {
-    sum_splits_kernel<<<blocks, kThreads, 0, ctx.stream>>>(partial, static_cast<int>(splits), total,
-                                                          a.accumulate, static_cast<float*>(a.y));
-  }
-  FB_CUDA_LAUNCHED("nvfp4_sum_splits");
-  return Status::ok();
+bool nvfp4_small_batch_supported(const Context& ctx) {
+  return ctx.compute_capability >= 90;  // thread-block clusters
 }
 
-Status dequantize_nvfp4(Context& ctx, const uint8_t* w, const uint8_t* w_scales, float global_scale,
-                        int64_t out_features, int64_t k, uint16_t* w_bf16) {
+Status gemm_nvfp4_small(Context& ctx, const Nvfp4GemmArgs& a) {
+  if (a.n == 0) return Status::ok();
+  if (a.n > kNvfp4SmallBatch || a.k % 64 != 0 || a.out_features % 8 != 0 || a.k == 0) {
+    return invalid_argument("gemm_nvfp4_small: n <= 64, k % 64 == 0 and out % 8 == 0 required");
+  }
+  if (a.accumulate && a.y_dtype != DType::kF32) {
+    return invalid_argument("gemm_nvfp4_small: accumulate needs an f32 y");
+  }
+  const int64_t n_chunks = a.k / 64;
+  const int64_t row_blocks = (a.out_features / 8 + kNvfp4BlockTiles - 1) / kNvfp4BlockTiles;
+  // As many splits (clusters of at most kMaxSplits, none empty) as keep all blocks resident
+  // at two per SM, so that every SM streams weights.
+  int64_t splits = std::max<int64_t>(1, 2 * std::max(ctx.sm_count, 1) / row_blocks);
+  splits = std::min<int64_t>({splits, kMaxSplits, n_chunks});
+  const int64_t chunks_per_split = (n_chunks + splits - 1) / splits;
+  splits = (n_chunks + chunks_per_split - 1) / chunks_per_split;
+  if (a.y_dtype == DType::kBF16) {
+    return launch_skinny_for<__nv_bfloat16>(ctx, a, row_blocks, static_cast<int>(splits), chunks_per_split);
+  }
+  return launch_skinny_for<float>(ctx, a, row_blocks, static_cast<int>(splits), chunks_per_split);
+}
+
+Status dequantize_nvfp4(Context& ctx, const uint8_t* w, float global_scale, int64_t out_features,
+                        int64_t k, uint16_t* w_bf16) {
   if (k % 64 != 0 || out_features % 8 != 0) {
     return invalid_argument("dequantize_nvfp4: k % 64 == 0 and out % 8 == 0 required");
   }
@@ -257,8 +367,8 @@ Status dequantize_nvfp4(Context& ctx, const uint8_t* w, const uint8_t* w_scales,
   if (total == 0) return Status::ok();
   constexpr int kThreads = 256;
   nvfp4_dequantize_kernel<<<static_cast<unsigned>((total + kThreads - 1) / kThreads), kThreads, 0,
-                            ctx.stream>>>(reinterpret_cast<const uint2*>(w), w_scales, global_scale,
-                                          out_features, k, reinterpret_cast<__nv_bfloat16*>(w_bf16));
+                            ctx.stream>>>(w, global_scale, out_features, k,
+                                          reinterpret_cast<__nv_bfloat16*>(w_bf16));
   FB_CUDA_LAUNCHED("nvfp4_dequantize");
   return Status::ok();
 }
