@@ -1,12 +1,15 @@
 // `fourbrain quantize` and `fourbrain verify`: a checkpoint to FP8 or NVFP4 in ModelOpt's
 // format with a manifest, and a check of a quantized folder against its manifest
-// (quant/checkpoint_quantizer.h).
+// (quant/checkpoint_quantizer.h). With --calibration, the quantized model and the source
+// both run on those texts (CPU, f32 activations) and the fidelity (apps/fidelity.h) goes
+// into the manifest.
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <sstream>
 
 #include "apps/commands.h"
+#include "apps/fidelity.h"
 #include "formats/json_writer.h"
 #include "quant/checkpoint_quantizer.h"
 
@@ -15,7 +18,10 @@ namespace {
 
 struct QuantizeFlags {
   std::string model_dir, out_dir, precision;
-  std::string exclude;  // comma-separated module patterns
+  std::string exclude;       // comma-separated module patterns
+  std::string calibration;   // texts for the compile-time fidelity report
+  std::string task = "embedding";
+  int threads = 0;
 };
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -32,6 +38,26 @@ Status run_quantize(const QuantizeFlags& f) {
   options.precision = f.precision == "fp8" ? quant::QuantPrecision::kFp8
                                            : quant::QuantPrecision::kNvfp4;
   options.exclude = split_commas(f.exclude);
+  if (!f.calibration.empty()) {
+    FidelityRequest request;
+    request.reference.model_dir = f.model_dir;
+    request.reference.precision = "f32";
+    request.reference.threads = f.threads;
+    request.rerank = f.task == "reranking";
+    FB_ASSIGN_OR_RETURN(request.texts, read_texts(f.calibration));
+    if (request.texts.size() < (request.rerank ? 3u : 2u)) {
+      return invalid_argument("--calibration " + f.calibration + ": too few texts");
+    }
+    options.measure_fidelity = [request](const std::string& out_dir) mutable -> Result<std::string> {
+      request.candidate_dir = out_dir;
+      formats::JsonWriter w;
+      w.begin_object().key("task").value(request.rerank ? "reranking" : "embedding");
+      w.key("activations").value("f32, CPU");
+      FB_RETURN_IF_ERROR(write_fidelity(request, w));
+      w.end_object();
+      return w.str();
+    };
+  }
   const auto start = std::chrono::steady_clock::now();
   FB_ASSIGN_OR_RETURN(quant::QuantizeReport r,
                       quant::quantize_checkpoint(f.model_dir, f.out_dir, options));
@@ -45,6 +71,7 @@ Status run_quantize(const QuantizeFlags& f) {
   w.key("mean_relative").value(r.mean_relative_error);
   w.key("max_relative").value(r.max_relative_error);
   w.key("worst_module").value(r.worst_module).end_object();
+  if (!r.fidelity.empty()) w.key("fidelity").raw_value(r.fidelity);
   w.key("seconds").value(seconds).end_object();
   std::printf("%s\n", w.str().c_str());
   return Status::ok();
@@ -61,6 +88,12 @@ Command add_quantize_command(CLI::App& app) {
   cmd->add_option("--precision", flags->precision, "fp8 or nvfp4")
       ->required()
       ->check(CLI::IsMember({"fp8", "nvfp4"}));
+  cmd->add_option("--calibration", flags->calibration,
+                  "texts (one a line) both models run on at compile time: the fidelity report "
+                  "goes into the manifest (static activation scales are not derived yet)");
+  cmd->add_option("--task", flags->task, "embedding or reranking (for --calibration)")
+      ->check(CLI::IsMember({"embedding", "reranking"}));
+  cmd->add_option("--threads", flags->threads, "CPU threads for --calibration (default: all)");
   cmd->add_option("--exclude", flags->exclude,
                   "more modules to keep as they are, comma-separated fnmatch patterns "
                   "(embeddings, lm_head, pooler and classifier heads always are)");

@@ -46,6 +46,12 @@ void JsonWriter::before_value() {
   }
 }
 
+JsonWriter& JsonWriter::raw_value(std::string_view json) {
+  before_value();
+  out_ += json;
+  return *this;
+}
+
 JsonWriter& JsonWriter::begin_object() {
   before_value();
   out_ += '{';

@@ -27,6 +27,8 @@ class JsonWriter {
   JsonWriter& value(double number);
   JsonWriter& value(bool flag);
   JsonWriter& null();
+  // A value that is already JSON text (another writer's str()), inserted as it is.
+  JsonWriter& raw_value(std::string_view json);
 
   const std::string& str() const { return out_; }
 

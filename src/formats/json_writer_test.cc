@@ -21,6 +21,16 @@ TEST(JsonWriterTest, WritesNestedStructureThatParsesBack) {
   EXPECT_EQ(static_cast<float>(*parsed->get_double("x")), 0.1f);
 }
 
+TEST(JsonWriterTest, RawValuesNestLikeAnyOther) {
+  JsonWriter inner;
+  inner.begin_object().key("a").value(1).end_object();
+  JsonWriter w;
+  w.begin_object().key("first").raw_value(inner.str()).key("list").begin_array();
+  w.raw_value("[]").raw_value(inner.str()).end_array().end_object();
+  EXPECT_EQ(w.str(), "{\"first\":{\"a\":1},\"list\":[[],{\"a\":1}]}");
+  EXPECT_TRUE(JsonValue::parse(w.str(), "test").is_ok());
+}
+
 TEST(JsonWriterTest, FloatsRoundTripExactly) {
   const float values[] = {1.0f / 3.0f, -1.17549435e-38f, 3.4028235e38f, 1e-45f, 0.0f};
   for (float v : values) {

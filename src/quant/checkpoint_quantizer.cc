@@ -266,6 +266,10 @@ Result<QuantizeReport> quantize_checkpoint(const std::string& src_dir, const std
   FB_RETURN_IF_ERROR(write_text(out_dir + "/hf_quant_config.json", hf.str()));
   FB_RETURN_IF_ERROR(copy_side_files(src_dir, out_dir));
 
+  if (options.measure_fidelity) {
+    FB_ASSIGN_OR_RETURN(report.fidelity, options.measure_fidelity(out_dir));
+  }
+
   // The manifest goes last: only a complete folder has one.
   formats::JsonWriter m;
   m.begin_object().key("producer").value("fourbrain");
@@ -281,6 +285,7 @@ Result<QuantizeReport> quantize_checkpoint(const std::string& src_dir, const std
   m.key("mean_relative").value(report.mean_relative_error);
   m.key("max_relative").value(report.max_relative_error);
   m.key("worst_module").value(report.worst_module).end_object();
+  if (!report.fidelity.empty()) m.key("fidelity").raw_value(report.fidelity);
   m.key("files").begin_object();
   std::vector<std::string> files;
   for (const auto& entry : fs::recursive_directory_iterator(out_dir, ec)) {

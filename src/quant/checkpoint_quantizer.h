@@ -14,10 +14,12 @@
 // Streaming: tensors are read from the memory-mapped source and quantized while the output
 // file is written, one tensor at a time, so memory stays a few times the largest tensor.
 // The manifest (fourbrain_manifest.json) records the source's hash, the precision, the kept
-// modules, the weights' reconstruction error, and the hash of every output file; verify()
+// modules, the weights' reconstruction error, the fidelity measured at compile time when
+// asked (QuantizeOptions::measure_fidelity), and the hash of every output file; verify()
 // checks an output folder against it.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,10 @@ struct QuantizeOptions {
   QuantPrecision precision = QuantPrecision::kFp8;
   // Module-name patterns (fnmatch) to keep in their original precision, added to the defaults.
   std::vector<std::string> exclude;
+  // Called once the output folder is complete but for its manifest; the JSON object it
+  // returns (a fidelity report of the quantized model against the source) goes into the
+  // manifest as "fidelity". Unset: no fidelity is measured at compile time.
+  std::function<Result<std::string>(const std::string& out_dir)> measure_fidelity;
 };
 
 struct QuantizeReport {
@@ -39,6 +45,7 @@ struct QuantizeReport {
   double mean_relative_error = 0;  // ||W - dequant(Q)|| / ||W|| over quantized weights
   double max_relative_error = 0;
   std::string worst_module;
+  std::string fidelity;  // measure_fidelity's JSON object, or empty
 };
 
 inline constexpr const char* kManifestFile = "fourbrain_manifest.json";

@@ -30,9 +30,28 @@ def minilm():
 @pytest.mark.parametrize("precision,min_mean_cosine", [("fp8", 0.997), ("nvfp4", 0.96)])
 def test_quantize_verify_compare_minilm(tmp_path, precision, min_mean_cosine):
     out = tmp_path / precision
-    q = run("quantize", "--model", minilm(), "--out", str(out), "--precision", precision)
+    calibration = tmp_path / "calibration.txt"
+    with lzma.open(SENTENCES, "rt") as f:
+        calibration.write_text("".join(f.readlines()[200:300]))
+    bad = run("quantize", "--model", minilm(), "--out", str(tmp_path / "x"), "--precision",
+              precision, "--calibration", str(tmp_path / "missing.txt"))
+    assert bad.returncode != 0 and "missing.txt" in bad.stderr
+    q = run("quantize", "--model", minilm(), "--out", str(out), "--precision", precision,
+            "--calibration", str(calibration))
     assert q.returncode == 0, q.stderr
     report = json.loads(q.stdout)
+    # The compile-time fidelity is in the report and the manifest, and it is what `compare`
+    # measures on the same texts.
+    manifest = json.loads((out / "fourbrain_manifest.json").read_text())
+    assert manifest["fidelity"] == report["fidelity"]
+    assert report["fidelity"]["texts"] == 100
+    assert report["fidelity"]["min_cosine"] <= report["fidelity"]["mean_cosine"] <= 1.0
+    assert report["fidelity"]["mean_cosine"] >= min_mean_cosine, report["fidelity"]
+    same = run("compare", "--reference", minilm(), "--candidate", str(out), "--texts",
+               str(calibration), "--precision", "f32")
+    assert same.returncode == 0, same.stderr
+    assert json.loads(same.stdout)["mean_cosine"] == pytest.approx(
+        report["fidelity"]["mean_cosine"], abs=1e-9)
     assert report["quantized_modules"] == 36  # 6 layers x (qkv 3 + attn out + 2 ffn)
     assert any("word_embeddings" in k for k in report["kept_modules"])
     with safe_open(str(out / "model.safetensors"), "np") as f:  # headers only: no torch needed

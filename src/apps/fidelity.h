@@ -1,0 +1,32 @@
+// How close a candidate model (quantized, say) stays to its reference on given texts, for
+// `fourbrain compare` and for the manifest of `fourbrain quantize --calibration`.
+// Embeddings: cosine of each text's two embeddings (mean, min) and the Spearman correlation
+// of the similarity rankings (each of the first 100 texts as a query against all texts).
+// Rerankers (the first text the query, the rest the documents): max and mean absolute score
+// difference and Spearman of the scores. Both models run one after the other (one in memory).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "apps/commands.h"
+#include "base/status.h"
+#include "formats/json_writer.h"
+
+namespace fourbrain::apps {
+
+struct FidelityRequest {
+  ModelFlags reference;      // model_dir, precision and device (used for both models)
+  std::string candidate_dir;
+  std::vector<std::string> texts;
+  bool rerank = false;
+};
+
+// One text per non-empty line; NotFound names an unreadable file.
+Result<std::vector<std::string>> read_texts(const std::string& file);
+
+// Runs both models and writes the measures as keys of `w`'s current object ("texts",
+// "mean_cosine", ...). InvalidArgument if there are too few texts to compare.
+Status write_fidelity(const FidelityRequest& request, formats::JsonWriter& w);
+
+}  // namespace fourbrain::apps
