@@ -1,9 +1,7 @@
 // How close a candidate model (quantized, say) stays to its reference on given texts, for
-// `fourbrain compare` and for the manifest of `fourbrain quantize --calibration`.
-// Embeddings: cosine of each text's two embeddings (mean, min) and the Spearman correlation
-// of the similarity rankings (each of the first 100 texts as a query against all texts).
-// Rerankers (the first text the query, the rest the documents): max and mean absolute score
-// difference and Spearman of the scores. Both models run one after the other (one in memory).
+// `fourbrain compare` and for the manifest of `fourbrain quantize --calibration`: both models
+// run on the texts, one after the other (one in memory), and quant/fidelity.h measures their
+// outputs. Rerankers take the first text as the query and the rest as the documents.
 #pragma once
 
 #include <string>

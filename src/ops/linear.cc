@@ -132,17 +132,8 @@ Result<std::shared_ptr<const LinearWeight>> LinearWeight::prepare_nvfp4(const Te
 Status linear(const Tensor& x, const LinearWeight& weight, Tensor& y) {
   FB_RETURN_IF_ERROR(detail::check_linear_shapes(x, weight, y));
   constexpr std::string_view kOp = "linear";
-  if (const auto* cuda_weight = dynamic_cast<const detail::CudaLinearWeight*>(&weight)) {
-    return cuda_weight->multiply(x, y);
-  }
-  if (const auto* fp8_weight = dynamic_cast<const detail::CudaFp8LinearWeight*>(&weight)) {
-    return fp8_weight->multiply(x, y);
-  }
-  if (const auto* fp4_weight = dynamic_cast<const detail::CudaNvfp4LinearWeight*>(&weight)) {
-    return fp4_weight->multiply(x, y);
-  }
-  if (const auto* fp4_weight = dynamic_cast<const detail::CudaNvfp4TensorCoreWeight*>(&weight)) {
-    return fp4_weight->multiply(x, y);
+  if (const auto* cuda_weight = dynamic_cast<const detail::CudaWeight*>(&weight)) {
+    return cuda_weight->multiply(x, y, /*accumulate=*/false);
   }
   FB_RETURN_IF_ERROR(detail::require_cpu(kOp, {&x, &y}));
   const auto* cpu_weight = dynamic_cast<const CpuLinearWeight*>(&weight);
@@ -154,22 +145,10 @@ Status linear_accumulate(const Tensor& x, const LinearWeight& weight, Tensor& y)
   if (y.dtype() != DType::kF32) {
     return bad_argument("linear_accumulate", "y " + describe(y) + " must be f32");
   }
-  if (const auto* cuda_weight = dynamic_cast<const detail::CudaLinearWeight*>(&weight)) {
-    // Same checks as linear(), then the product is added in the GEMM's epilogue.
+  if (const auto* cuda_weight = dynamic_cast<const detail::CudaWeight*>(&weight)) {
+    // Same checks as linear(), then the product is added by the GEMM (its epilogue or kernel).
     FB_RETURN_IF_ERROR(detail::check_linear_shapes(x, weight, y));
     return cuda_weight->multiply(x, y, /*accumulate=*/true);
-  }
-  if (const auto* fp8_weight = dynamic_cast<const detail::CudaFp8LinearWeight*>(&weight)) {
-    FB_RETURN_IF_ERROR(detail::check_linear_shapes(x, weight, y));
-    return fp8_weight->multiply(x, y, /*accumulate=*/true);
-  }
-  if (const auto* fp4_weight = dynamic_cast<const detail::CudaNvfp4LinearWeight*>(&weight)) {
-    FB_RETURN_IF_ERROR(detail::check_linear_shapes(x, weight, y));
-    return fp4_weight->multiply(x, y, /*accumulate=*/true);
-  }
-  if (const auto* fp4_weight = dynamic_cast<const detail::CudaNvfp4TensorCoreWeight*>(&weight)) {
-    FB_RETURN_IF_ERROR(detail::check_linear_shapes(x, weight, y));
-    return fp4_weight->multiply(x, y, /*accumulate=*/true);
   }
   FB_ASSIGN_OR_RETURN(Tensor product, Tensor::empty(DType::kF32, y.shape()));
   FB_RETURN_IF_ERROR(linear(x, weight, product));

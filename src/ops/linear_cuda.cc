@@ -27,7 +27,8 @@ std::vector<uint16_t> to_bf16(const Tensor& t) {
   return out;
 }
 
-// A quantized weight's GEMM takes x bf16 and y on CUDA, on a thread with a CUDA context.
+}  // namespace
+
 Status check_quantized_inputs(const Tensor& x, const Tensor& y, const std::string& weight_kind) {
   if (x.device() != DeviceKind::kCuda || y.device() != DeviceKind::kCuda ||
       x.dtype() != DType::kBF16) {
@@ -39,8 +40,6 @@ Status check_quantized_inputs(const Tensor& x, const Tensor& y, const std::strin
   }
   return Status::ok();
 }
-
-}  // namespace
 
 Result<Tensor> upload(const void* host, DType dtype, Shape shape, Allocator& device_memory) {
   FB_ASSIGN_OR_RETURN(Tensor t, Tensor::empty(dtype, std::move(shape), device_memory));

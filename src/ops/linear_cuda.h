@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/tensor.h"
@@ -13,7 +14,18 @@ namespace fourbrain::ops::detail {
 // linear()'s checks of x, y and the weight's shape (InvalidArgument naming them).
 Status check_linear_shapes(const Tensor& x, const LinearWeight& weight, const Tensor& y);
 
-class CudaLinearWeight final : public LinearWeight {
+// Every weight prepared for CUDA: linear() and linear_accumulate() call multiply().
+class CudaWeight : public LinearWeight {
+ public:
+  // y (f32/bf16) = x (bf16) · Wᵀ (+ bias), or y (f32) += that with `accumulate`; shapes
+  // checked by ops::linear.
+  virtual Status multiply(const Tensor& x, Tensor& y, bool accumulate) const = 0;
+};
+
+// A quantized weight's GEMM takes x bf16 and y on CUDA, on a thread with a CUDA context.
+Status check_quantized_inputs(const Tensor& x, const Tensor& y, const std::string& weight_kind);
+
+class CudaLinearWeight final : public CudaWeight {
  public:
   // `weight` is a host bf16/f16/f32 [out, in]; `bias_f32` (null: none) has `out` floats.
   static Result<std::shared_ptr<const LinearWeight>> create(const Tensor& weight,
@@ -24,10 +36,7 @@ class CudaLinearWeight final : public LinearWeight {
   MatmulPrecision precision() const override { return MatmulPrecision::kBF16; }
   bool has_bias() const override { return bias_.defined() && bias_.numel() > 0; }
   size_t nbytes() const override { return weight_.nbytes() + (has_bias() ? bias_.nbytes() : 0); }
-
-  // y (f32/bf16) = x (bf16) · Wᵀ (+ bias), or y (f32) += that with `accumulate`; shapes
-  // checked by ops::linear.
-  Status multiply(const Tensor& x, Tensor& y, bool accumulate = false) const;
+  Status multiply(const Tensor& x, Tensor& y, bool accumulate) const override;
 
  private:
   Tensor weight_;  // bf16 [out, in], device
@@ -36,7 +45,7 @@ class CudaLinearWeight final : public LinearWeight {
 
 // FP8 (E4M3) weight with per-output-channel scales, on the device; x is quantized per token
 // into the context's scratch before each GEMM.
-class CudaFp8LinearWeight final : public LinearWeight {
+class CudaFp8LinearWeight final : public CudaWeight {
  public:
   static Result<std::shared_ptr<const LinearWeight>> create(const Tensor& codes,
                                                             const Tensor& scales,
@@ -46,17 +55,17 @@ class CudaFp8LinearWeight final : public LinearWeight {
   MatmulPrecision precision() const override { return MatmulPrecision::kFp8; }
   bool has_bias() const override { return false; }
   size_t nbytes() const override { return codes_.nbytes() + scales_.nbytes(); }
-  Status multiply(const Tensor& x, Tensor& y, bool accumulate = false) const;
+  Status multiply(const Tensor& x, Tensor& y, bool accumulate) const override;
 
  private:
   Tensor codes_;   // u8 (e4m3) [out, in], device
   Tensor scales_;  // f32 [out], device
 };
 
-// NVFP4 weight on the device: codes in the GEMM kernel's fragment order, E4M3 block scales
-// and the global scale. Few tokens: the weight-only kernel reads the 4-bit codes directly;
+// NVFP4 weight on the device (GPUs without FP4 tensor cores): codes and E4M3 block scales in
+// the kernels' tiled layout, and the global scale. Few tokens: the weight-only kernel reads the 4-bit codes directly;
 // more: the weight is decoded to bf16 in the context's scratch for cuBLASLt's GEMM.
-class CudaNvfp4LinearWeight final : public LinearWeight {
+class CudaNvfp4LinearWeight final : public CudaWeight {
  public:
   static Result<std::shared_ptr<const LinearWeight>> create(const Tensor& packed,
                                                             const Tensor& block_scales,
@@ -67,7 +76,7 @@ class CudaNvfp4LinearWeight final : public LinearWeight {
   MatmulPrecision precision() const override { return MatmulPrecision::kNvfp4; }
   bool has_bias() const override { return false; }
   size_t nbytes() const override { return weight_.nbytes(); }
-  Status multiply(const Tensor& x, Tensor& y, bool accumulate = false) const;
+  Status multiply(const Tensor& x, Tensor& y, bool accumulate) const override;
 
  private:
   Tensor weight_;  // u8, codes and block scales in the tiled layout (kernels/cuda), device

@@ -46,14 +46,7 @@ Result<std::shared_ptr<const LinearWeight>> CudaNvfp4TensorCoreWeight::create(
 }
 
 Status CudaNvfp4TensorCoreWeight::multiply(const Tensor& x, Tensor& y, bool accumulate) const {
-  if (x.device() != DeviceKind::kCuda || y.device() != DeviceKind::kCuda ||
-      x.dtype() != DType::kBF16) {
-    return bad_argument("linear",
-                        "an NVFP4 weight takes x bf16 and y on CUDA, not x " + describe(x));
-  }
-  if (kernels::cuda::current_context() == nullptr) {
-    return unsupported("linear: CUDA tensors but no CUDA context on this thread");
-  }
+  FB_RETURN_IF_ERROR(check_quantized_inputs(x, y, "an NVFP4"));
   kernels::cuda::Context& ctx = cuda_context();
   const int64_t n = x.dim(0), k = in_;
   if (n == 0) return Status::ok();

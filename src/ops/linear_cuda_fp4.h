@@ -11,11 +11,11 @@
 #include <memory>
 
 #include "core/tensor.h"
-#include "ops/ops.h"
+#include "ops/linear_cuda.h"
 
 namespace fourbrain::ops::detail {
 
-class CudaNvfp4TensorCoreWeight final : public LinearWeight {
+class CudaNvfp4TensorCoreWeight final : public CudaWeight {
  public:
   // As LinearWeight::prepare_nvfp4 (same shape rules as the Hopper weight, so a model that
   // loads on one loads on the other).
@@ -29,9 +29,8 @@ class CudaNvfp4TensorCoreWeight final : public LinearWeight {
   bool has_bias() const override { return false; }
   size_t nbytes() const override { return codes_.nbytes() + scales_.nbytes(); }
 
-  // y (f32/bf16) = x (bf16) · Wᵀ, or y += that with `accumulate`; shapes checked by
-  // ops::linear. Unsupported on a context whose device has no FP4 tensor cores.
-  Status multiply(const Tensor& x, Tensor& y, bool accumulate = false) const;
+  // Unsupported on a context whose device has no FP4 tensor cores.
+  Status multiply(const Tensor& x, Tensor& y, bool accumulate) const override;
 
  private:
   Tensor codes_;   // u8 [out, in / 2], row-major, device

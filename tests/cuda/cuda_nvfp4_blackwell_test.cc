@@ -16,6 +16,7 @@ namespace {
 using testing::floats;
 using testing::max_abs;
 using testing::max_diff;
+using testing::product_in_double;
 using testing::random_host;
 
 class CudaNvfp4BlackwellTest : public testing::GpuTest {
@@ -147,18 +148,8 @@ TEST_F(CudaNvfp4BlackwellTest, Nvfp4LinearOnFp4TensorCoresMatchesDequantizedProd
     ASSERT_TRUE(qx.is_ok());
     std::vector<float> xd(xf.size());
     quant::dequantize_nvfp4(*qx, xd.data());
-    std::vector<float> want(static_cast<size_t>(n * out_f)), exact(want.size());
-    for (int64_t i = 0; i < n; ++i) {
-      for (int64_t o = 0; o < out_f; ++o) {
-        double acc = 0, acc_exact = 0;
-        for (int64_t j = 0; j < k; ++j) {
-          acc += double(xd[i * k + j]) * wd[o * k + j];
-          acc_exact += double(xf[i * k + j]) * w.data<float>()[o * k + j];
-        }
-        want[i * out_f + o] = static_cast<float>(acc);
-        exact[i * out_f + o] = static_cast<float>(acc_exact);
-      }
-    }
+    const std::vector<float> want = product_in_double(xd, wd, n, out_f, k);
+    const std::vector<float> exact = product_in_double(xf, floats(w), n, out_f, k);
     Tensor gx = to_gpu(x);
     for (DType y_dtype : {DType::kF32, DType::kBF16}) {
       auto y = guarded(y_dtype, {n, out_f});

@@ -15,6 +15,7 @@ namespace {
 using testing::floats;
 using testing::max_abs;
 using testing::max_diff;
+using testing::product_in_double;
 using testing::random_host;
 
 class CudaOpsTest : public testing::GpuTest {};
@@ -340,15 +341,7 @@ TEST_F(CudaOpsTest, Nvfp4LinearMatchesItsDequantizedProduct) {
   for (int64_t n : {1, 5, 16, 17, 33, 49, 64, 65, 300}) {
     const Tensor x = random_host(DType::kBF16, {n, k}, 51 + static_cast<uint32_t>(n));
     const std::vector<float> xf = floats(x);
-    const std::vector<float>& wref = n <= 64 ? wd : wd_bf16;
-    std::vector<float> want(static_cast<size_t>(n * out_f));
-    for (int64_t i = 0; i < n; ++i) {
-      for (int64_t o = 0; o < out_f; ++o) {
-        double acc = 0;
-        for (int64_t j = 0; j < k; ++j) acc += double(xf[i * k + j]) * wref[o * k + j];
-        want[i * out_f + o] = static_cast<float>(acc);
-      }
-    }
+    const std::vector<float> want = product_in_double(xf, n <= 64 ? wd : wd_bf16, n, out_f, k);
     Tensor gx = to_gpu(x);
     for (DType y_dtype : {DType::kF32, DType::kBF16}) {
       auto y = guarded(y_dtype, {n, out_f});

@@ -123,6 +123,20 @@ inline double max_abs(const std::vector<float>& v) {
   return m;
 }
 
+// x [n, k] · wᵀ (w [out, k]) accumulated in double: the reference of the GEMM tests.
+inline std::vector<float> product_in_double(const std::vector<float>& x, const std::vector<float>& w,
+                                            int64_t n, int64_t out, int64_t k) {
+  std::vector<float> y(static_cast<size_t>(n * out));
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t o = 0; o < out; ++o) {
+      double acc = 0;
+      for (int64_t j = 0; j < k; ++j) acc += static_cast<double>(x[i * k + j]) * w[o * k + j];
+      y[i * out + o] = static_cast<float>(acc);
+    }
+  }
+  return y;
+}
+
 inline double max_diff(const std::vector<float>& a, const std::vector<float>& b) {
   double m = 0;
   for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(static_cast<double>(a[i]) - b[i]));
