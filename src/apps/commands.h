@@ -30,8 +30,9 @@ struct ModelFlags {
   std::string precision = "auto";  // f32 | bf16 | auto
   int threads = 0;                 // 0: all cores
   int64_t max_batch_tokens = 8192;
-  std::string device = "cpu";  // cpu | cuda:N
-  bool quantize_embeddings = false;  // --precision nvfp4: the embedding table too
+  std::string device = "cpu";             // cpu | cuda:N
+  bool quantize_embeddings = false;       // --precision nvfp4: the embedding table too
+  bool fp8_precise_accumulation = false;  // fp8/nvfp4: f32 partial sums in FP8 GEMMs
 };
 void add_model_flags(CLI::App& cmd, ModelFlags& flags);
 // Applies --threads and returns the parsed --precision.

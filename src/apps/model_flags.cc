@@ -9,9 +9,10 @@ namespace fourbrain::apps {
 
 void add_model_flags(CLI::App& cmd, ModelFlags& flags) {
   cmd.add_option("--model", flags.model_dir, "HuggingFace checkpoint directory")->required();
-  cmd.add_option("--precision", flags.precision,
-                 "GEMM precision: f32, bf16, auto (bf16 where the CPU has native bf16), fp8 or nvfp4 "
-                 "(GPU, Qwen3: weights quantized at load)")
+  cmd.add_option(
+         "--precision", flags.precision,
+         "GEMM precision: f32, bf16, auto (bf16 where the CPU has native bf16), fp8 or nvfp4 "
+         "(GPU, Qwen3: weights quantized at load)")
       ->check(CLI::IsMember({"f32", "bf16", "auto", "fp8", "nvfp4"}));
   cmd.add_option("--threads", flags.threads, "CPU threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
@@ -20,6 +21,10 @@ void add_model_flags(CLI::App& cmd, ModelFlags& flags) {
   cmd.add_option("--device", flags.device, "cpu, or cuda:N for a GPU (Qwen3, bf16)");
   cmd.add_flag("--quantize-embeddings", flags.quantize_embeddings,
                "with --precision nvfp4: store the embedding table in NVFP4 too (else bf16)");
+  cmd.add_flag("--fp8-precise-accumulation", flags.fp8_precise_accumulation,
+               "with --precision fp8 (or nvfp4 beyond 64 tokens on Hopper): the FP8 GEMMs promote "
+               "their partial sums to f32 as they go instead of keeping them in the tensor "
+               "cores' accumulator (slower)");
 }
 
 Result<int> parse_device(const std::string& device) {
@@ -39,7 +44,8 @@ Result<int> apply_model_flags(const ModelFlags& flags) {
   if (flags.threads > 0) omp_set_num_threads(flags.threads);
   FB_ASSIGN_OR_RETURN(const int gpu, parse_device(flags.device));
   if (flags.precision == "fp8" || flags.precision == "nvfp4") {
-    if (gpu < 0) return invalid_argument("--precision " + flags.precision + " needs --device cuda:N");
+    if (gpu < 0)
+      return invalid_argument("--precision " + flags.precision + " needs --device cuda:N");
     return flags.precision == "fp8" ? 2 : 3;
   }
   if (gpu >= 0) {

@@ -11,6 +11,7 @@ Result<std::unique_ptr<models::ServedModel>> load_for_cli(models::ModelTask task
   options.fp8 = bf16 == 2;
   options.nvfp4 = bf16 == 3;
   options.quantize_embeddings = flags.quantize_embeddings;
+  options.fp8_precise_accumulation = flags.fp8_precise_accumulation;
   FB_ASSIGN_OR_RETURN(options.cuda_device, parse_device(flags.device));
   options.max_batch_tokens = flags.max_batch_tokens;
   options.max_length = max_length;

@@ -44,13 +44,14 @@ struct SequenceJob {
 };
 
 struct ServedModelOptions {
-  bool bf16 = false;                // GEMMs in bf16 (on CPUs with native bf16) or f32
-  int cuda_device = -1;             // -1: the CPU; else the GPU (bf16)
-  bool fp8 = false;                 // GPU, Qwen3: FP8 weights (quantized at load) and activations
-  bool nvfp4 = false;               // GPU, Qwen3: NVFP4 weights (quantized at load), bf16 activations
-  bool quantize_embeddings = false; // with nvfp4: the embedding table in NVFP4 too (else bf16)
-  int64_t max_batch_tokens = 8192;  // tokens per forward pass (bounds activation memory)
-  size_t max_length = 8192;         // default tokens per item
+  bool bf16 = false;     // GEMMs in bf16 (on CPUs with native bf16) or f32
+  int cuda_device = -1;  // -1: the CPU; else the GPU (bf16)
+  bool fp8 = false;      // GPU, Qwen3: FP8 weights (quantized at load) and activations
+  bool nvfp4 = false;    // GPU, Qwen3: NVFP4 weights (quantized at load), bf16 activations
+  bool quantize_embeddings = false;  // with nvfp4: the embedding table in NVFP4 too (else bf16)
+  bool fp8_precise_accumulation = false;  // fp8/nvfp4: f32 partial sums (see Qwen3LoadOptions)
+  int64_t max_batch_tokens = 8192;        // tokens per forward pass (bounds activation memory)
+  size_t max_length = 8192;               // default tokens per item
 };
 
 class ServedModel {

@@ -32,7 +32,9 @@ Result<Tensor> to_f32(const Tensor& t) {
   float* dst = out.data<float>();
   const int64_t n = t.numel();
   switch (t.dtype()) {
-    case DType::kF32: std::memcpy(dst, t.raw_data(), t.nbytes()); break;
+    case DType::kF32:
+      std::memcpy(dst, t.raw_data(), t.nbytes());
+      break;
     case DType::kBF16:
     case DType::kF16: {
       // The source may be unaligned (a view into a safetensors mapping): copy bytes.
@@ -69,8 +71,7 @@ Result<Tensor> concat_f32(const std::vector<Tensor>& parts) {
 }
 
 Result<Linear> Linear::from_parts(const std::vector<Tensor>& parts, ops::MatmulPrecision precision,
-                                  const std::vector<Tensor>& biases,
-                                  Allocator* device_memory) {
+                                  const std::vector<Tensor>& biases, Allocator* device_memory) {
   if (!biases.empty() && biases.size() != parts.size()) {
     return invalid_argument("Linear::from_parts: " + std::to_string(parts.size()) + " parts but " +
                             std::to_string(biases.size()) + " biases");
@@ -86,29 +87,31 @@ Result<Linear> Linear::from_parts(const std::vector<Tensor>& parts, ops::MatmulP
   const Tensor* bias_ptr = biases.empty() ? nullptr : &bias;
   Linear linear;
   if (parts.size() == 1) {
-    FB_ASSIGN_OR_RETURN(linear.weight_, ops::LinearWeight::prepare(parts[0], precision, bias_ptr,
-                                                                        device_memory));
+    FB_ASSIGN_OR_RETURN(linear.weight_,
+                        ops::LinearWeight::prepare(parts[0], precision, bias_ptr, device_memory));
   } else {
     FB_ASSIGN_OR_RETURN(Tensor stacked, stack_rows(parts));
-    FB_ASSIGN_OR_RETURN(linear.weight_, ops::LinearWeight::prepare(stacked, precision, bias_ptr,
-                                                                        device_memory));
+    FB_ASSIGN_OR_RETURN(linear.weight_,
+                        ops::LinearWeight::prepare(stacked, precision, bias_ptr, device_memory));
   }
   return linear;
 }
 
-Result<Linear> Linear::from_fp8(const Tensor& codes, const Tensor& scales,
-                                Allocator& device_memory) {
+Result<Linear> Linear::from_fp8(const Tensor& codes, const Tensor& scales, Allocator& device_memory,
+                                bool fast_accumulation) {
   Linear linear;
-  FB_ASSIGN_OR_RETURN(linear.weight_,
-                      ops::LinearWeight::prepare_fp8(codes, scales, device_memory));
+  FB_ASSIGN_OR_RETURN(linear.weight_, ops::LinearWeight::prepare_fp8(codes, scales, device_memory,
+                                                                     fast_accumulation));
   return linear;
 }
 
 Result<Linear> Linear::from_nvfp4(const Tensor& packed, const Tensor& block_scales,
-                                  float global_scale, Allocator& device_memory) {
+                                  float global_scale, Allocator& device_memory,
+                                  bool fast_accumulation) {
   Linear linear;
-  FB_ASSIGN_OR_RETURN(linear.weight_, ops::LinearWeight::prepare_nvfp4(packed, block_scales,
-                                                                       global_scale, device_memory));
+  FB_ASSIGN_OR_RETURN(linear.weight_,
+                      ops::LinearWeight::prepare_nvfp4(packed, block_scales, global_scale,
+                                                       device_memory, fast_accumulation));
   return linear;
 }
 

@@ -26,17 +26,20 @@ class Linear {
 
   // An FP8 Linear on CUDA from quantized parts (see ops::LinearWeight::prepare_fp8).
   static Result<Linear> from_fp8(const Tensor& codes, const Tensor& scales,
-                                 Allocator& device_memory);
+                                 Allocator& device_memory, bool fast_accumulation = false);
   // An NVFP4 Linear on CUDA from quantized parts (see ops::LinearWeight::prepare_nvfp4).
   static Result<Linear> from_nvfp4(const Tensor& packed, const Tensor& block_scales,
-                                   float global_scale, Allocator& device_memory);
+                                   float global_scale, Allocator& device_memory,
+                                   bool fast_accumulation = false);
 
-  // x f32 [n, in] -> y f32 [n, out] (see ops::linear for bf16 and CUDA).
-  Status forward(const Tensor& x, Tensor& y) const { return ops::linear(x, *weight_, y); }
+  // x f32 [n, in] -> y f32 [n, out] (see ops::linear for bf16, FP8 rows and CUDA).
+  Status forward(const ops::LinearInput& x, Tensor& y) const { return ops::linear(x, *weight_, y); }
   // y f32 += x · Wᵀ (+ b): a residual add, inside the GEMM where the backend can.
-  Status forward_accumulate(const Tensor& x, Tensor& y) const {
+  Status forward_accumulate(const ops::LinearInput& x, Tensor& y) const {
     return ops::linear_accumulate(x, *weight_, y);
   }
+  // Whether x of n rows had best come as FP8 rows (ops::LinearWeight::takes_fp8_rows).
+  bool takes_fp8_rows(int64_t n) const { return weight_->takes_fp8_rows(n); }
   int64_t out_features() const { return weight_->out_features(); }
   int64_t in_features() const { return weight_->in_features(); }
   size_t nbytes() const { return weight_->nbytes(); }

@@ -36,7 +36,7 @@ class CpuLinearWeight final : public LinearWeight {
 
 kernels::cpu::GemmPrecision to_kernel(MatmulPrecision p) {
   return p != MatmulPrecision::kF32 ? kernels::cpu::GemmPrecision::kBF16
-                                     : kernels::cpu::GemmPrecision::kF32;
+                                    : kernels::cpu::GemmPrecision::kF32;
 }
 
 }  // namespace
@@ -81,8 +81,7 @@ Result<std::shared_ptr<const LinearWeight>> LinearWeight::prepare(const Tensor& 
       std::make_shared<CpuLinearWeight>(std::move(gemm), precision));
 }
 
-Status detail::check_linear_shapes(const Tensor& x, const LinearWeight& weight,
-                                   const Tensor& y) {
+Status detail::check_linear_shapes(const Tensor& x, const LinearWeight& weight, const Tensor& y) {
   constexpr std::string_view kOp = "linear";
   const bool bf16_ok = weight.precision() != MatmulPrecision::kF32;
   const bool x_ok =
@@ -105,17 +104,19 @@ Status detail::check_linear_shapes(const Tensor& x, const LinearWeight& weight,
 
 Result<std::shared_ptr<const LinearWeight>> LinearWeight::prepare_fp8(const Tensor& codes,
                                                                       const Tensor& scales,
-                                                                      Allocator& device_memory) {
+                                                                      Allocator& device_memory,
+                                                                      bool fast_accumulation) {
   if (device_memory.device() != DeviceKind::kCuda) {
     return unsupported("LinearWeight::prepare_fp8: FP8 GEMMs run on CUDA only");
   }
-  return detail::CudaFp8LinearWeight::create(codes, scales, device_memory);
+  return detail::CudaFp8LinearWeight::create(codes, scales, device_memory, fast_accumulation);
 }
 
 Result<std::shared_ptr<const LinearWeight>> LinearWeight::prepare_nvfp4(const Tensor& packed,
                                                                         const Tensor& block_scales,
                                                                         float global_scale,
-                                                                        Allocator& device_memory) {
+                                                                        Allocator& device_memory,
+                                                                        bool fast_accumulation) {
   if (device_memory.device() != DeviceKind::kCuda) {
     return unsupported("LinearWeight::prepare_nvfp4: NVFP4 GEMMs run on CUDA only");
   }
@@ -126,7 +127,9 @@ Result<std::shared_ptr<const LinearWeight>> LinearWeight::prepare_nvfp4(const Te
     return detail::CudaNvfp4TensorCoreWeight::create(packed, block_scales, global_scale,
                                                      device_memory);
   }
-  return detail::CudaNvfp4LinearWeight::create(packed, block_scales, global_scale, device_memory);
+  return detail::CudaNvfp4LinearWeight::create(packed, block_scales, global_scale, device_memory,
+                                               /*fp8_gemm=*/compute_capability >= 90,
+                                               fast_accumulation);
 }
 
 Status linear(const Tensor& x, const LinearWeight& weight, Tensor& y) {
@@ -153,6 +156,38 @@ Status linear_accumulate(const Tensor& x, const LinearWeight& weight, Tensor& y)
   FB_ASSIGN_OR_RETURN(Tensor product, Tensor::empty(DType::kF32, y.shape()));
   FB_RETURN_IF_ERROR(linear(x, weight, product));
   return add(y, product, y);
+}
+
+namespace {
+
+// An FP8 weight's product of FP8 rows (shapes as linear() checks them).
+Status multiply_fp8_rows(const Fp8Rows& x, const LinearWeight& weight, Tensor& y, bool accumulate) {
+  constexpr std::string_view kOp = "linear";
+  const auto* cuda_weight = dynamic_cast<const detail::CudaWeight*>(&weight);
+  if (cuda_weight == nullptr) return bad_argument(kOp, "FP8 rows need a weight on CUDA");
+  if (x.codes.rank() != 2 || x.codes.dim(1) != weight.in_features() || y.rank() != 2 ||
+      y.dim(0) != x.codes.dim(0) || y.dim(1) != weight.out_features()) {
+    return bad_argument(kOp, "FP8 rows " + describe(x.codes) + ", y " + describe(y) +
+                                 " do not fit a weight of [" +
+                                 std::to_string(weight.out_features()) + ", " +
+                                 std::to_string(weight.in_features()) + "]");
+  }
+  return cuda_weight->multiply_fp8(x, y, accumulate);
+}
+
+}  // namespace
+
+Status linear(const LinearInput& x, const LinearWeight& weight, Tensor& y) {
+  if (!x.is_fp8()) return linear(x.values(), weight, y);
+  return multiply_fp8_rows(x.fp8(), weight, y, /*accumulate=*/false);
+}
+
+Status linear_accumulate(const LinearInput& x, const LinearWeight& weight, Tensor& y) {
+  if (!x.is_fp8()) return linear_accumulate(x.values(), weight, y);
+  if (y.dtype() != DType::kF32) {
+    return bad_argument("linear_accumulate", "y " + describe(y) + " must be f32");
+  }
+  return multiply_fp8_rows(x.fp8(), weight, y, /*accumulate=*/true);
 }
 
 }  // namespace fourbrain::ops

@@ -3,6 +3,7 @@
 #include "ops/linear_cuda.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -27,13 +28,32 @@ std::vector<uint16_t> to_bf16(const Tensor& t) {
   return out;
 }
 
+// FP8 rows in the context's scratch: codes [n, k], then (16-byte aligned for cuBLASLt)
+// scales [n].
+size_t fp8_codes_bytes(int64_t n, int64_t k) {
+  return (static_cast<size_t>(n * k) + 255) / 256 * 256;
+}
+size_t fp8_rows_bytes(int64_t n, int64_t k) {
+  return fp8_codes_bytes(n, k) + static_cast<size_t>(n) * 4;
+}
+Fp8Rows fp8_rows_at(void* at, int64_t n, int64_t k) {
+  auto* codes = static_cast<uint8_t*>(at);
+  return Fp8Rows{
+      Tensor::borrow(DType::kU8, {n, k}, codes, nullptr, DeviceKind::kCuda),
+      Tensor::borrow(DType::kF32, {n}, codes + fp8_codes_bytes(n, k), nullptr, DeviceKind::kCuda)};
+}
+
 }  // namespace
+
+Status CudaWeight::multiply_fp8(const Fp8Rows&, Tensor&, bool) const {
+  return bad_argument("linear", "FP8 rows feed FP8 weights only, not this weight");
+}
 
 Status check_quantized_inputs(const Tensor& x, const Tensor& y, const std::string& weight_kind) {
   if (x.device() != DeviceKind::kCuda || y.device() != DeviceKind::kCuda ||
       x.dtype() != DType::kBF16) {
-    return bad_argument("linear", weight_kind + " weight takes x bf16 and y on CUDA, not x " +
-                                      describe(x));
+    return bad_argument("linear",
+                        weight_kind + " weight takes x bf16 and y on CUDA, not x " + describe(x));
   }
   if (kernels::cuda::current_context() == nullptr) {
     return unsupported("linear: CUDA tensors but no CUDA context on this thread");
@@ -51,8 +71,7 @@ Result<std::shared_ptr<const LinearWeight>> CudaLinearWeight::create(
     const Tensor& weight, const std::vector<float>* bias_f32, Allocator& device_memory) {
   auto w = std::make_shared<CudaLinearWeight>();
   const std::vector<uint16_t> bf16 = to_bf16(weight);
-  FB_ASSIGN_OR_RETURN(w->weight_,
-                      upload(bf16.data(), DType::kBF16, weight.shape(), device_memory));
+  FB_ASSIGN_OR_RETURN(w->weight_, upload(bf16.data(), DType::kBF16, weight.shape(), device_memory));
   if (bias_f32 != nullptr) {
     FB_ASSIGN_OR_RETURN(w->bias_, upload(bias_f32->data(), DType::kF32,
                                          {static_cast<int64_t>(bias_f32->size())}, device_memory));
@@ -75,25 +94,24 @@ Status CudaLinearWeight::multiply(const Tensor& x, Tensor& y, bool accumulate) c
   args.x = x.data<uint16_t>();
   args.w = weight_.data<uint16_t>();
   args.bias = bias_.defined() && bias_.numel() > 0 ? bias_.data<float>() : nullptr;
-  args.n = x.dim(0);
-  args.out_features = out_features();
-  args.k = in_features();
-  args.y = y.raw_data();
-  args.y_dtype = y.dtype();
-  args.accumulate = accumulate;
+  set_gemm_shape(args, x.dim(0), *this, y, accumulate);
   return kernels::cuda::gemm_bf16(cuda_context(), args);
 }
 
-Result<std::shared_ptr<const LinearWeight>> CudaFp8LinearWeight::create(
-    const Tensor& codes, const Tensor& scales, Allocator& device_memory) {
+Result<std::shared_ptr<const LinearWeight>> CudaFp8LinearWeight::create(const Tensor& codes,
+                                                                        const Tensor& scales,
+                                                                        Allocator& device_memory,
+                                                                        bool fast_accumulation) {
   if (codes.rank() != 2 || codes.dtype() != DType::kU8 || scales.dtype() != DType::kF32 ||
       scales.rank() != 1 || scales.dim(0) != codes.dim(0)) {
     return bad_argument("LinearWeight::prepare_fp8", "codes " + describe(codes) + ", scales " +
-                                                          describe(scales) +
-                                                          " (want u8[out, in], f32[out])");
+                                                         describe(scales) +
+                                                         " (want u8[out, in], f32[out])");
   }
   auto w = std::make_shared<CudaFp8LinearWeight>();
-  FB_ASSIGN_OR_RETURN(w->codes_, upload(codes.raw_data(), DType::kU8, codes.shape(), device_memory));
+  w->fast_accumulation_ = fast_accumulation;
+  FB_ASSIGN_OR_RETURN(w->codes_,
+                      upload(codes.raw_data(), DType::kU8, codes.shape(), device_memory));
   FB_ASSIGN_OR_RETURN(w->scales_,
                       upload(scales.raw_data(), DType::kF32, scales.shape(), device_memory));
   return std::shared_ptr<const LinearWeight>(w);
@@ -101,28 +119,27 @@ Result<std::shared_ptr<const LinearWeight>> CudaFp8LinearWeight::create(
 
 Status CudaFp8LinearWeight::multiply(const Tensor& x, Tensor& y, bool accumulate) const {
   FB_RETURN_IF_ERROR(check_quantized_inputs(x, y, "an FP8"));
-  kernels::cuda::Context& ctx = cuda_context();
   const int64_t n = x.dim(0), k = in_features();
-  // Quantized activations, then their scales (16-byte aligned for cuBLASLt).
-  const size_t codes_bytes = (static_cast<size_t>(n * k) + 255) / 256 * 256;
   FB_ASSIGN_OR_RETURN(void* scratch,
-                      kernels::cuda::context_scratch(ctx, codes_bytes + static_cast<size_t>(n) * 4));
-  auto* xq = static_cast<uint8_t*>(scratch);
-  auto* x_scales = reinterpret_cast<float*>(xq + codes_bytes);
-  FB_RETURN_IF_ERROR(
-      kernels::cuda::quantize_fp8_rows(ctx, x.data<uint16_t>(), n, k, xq, x_scales));
+                      kernels::cuda::context_scratch(cuda_context(), fp8_rows_bytes(n, k)));
+  Fp8Rows rows = fp8_rows_at(scratch, n, k);
+  FB_RETURN_IF_ERROR(quantize_fp8_rows(x, rows));
+  return multiply_fp8(rows, y, accumulate);
+}
+
+Status CudaFp8LinearWeight::multiply_fp8(const Fp8Rows& x, Tensor& y, bool accumulate) const {
+  if (x.codes.device() != DeviceKind::kCuda || x.scales.device() != DeviceKind::kCuda ||
+      y.device() != DeviceKind::kCuda || kernels::cuda::current_context() == nullptr) {
+    return bad_argument("linear", "FP8 rows and y must be on CUDA, with a context on this thread");
+  }
   kernels::cuda::Fp8GemmArgs args;
-  args.x = xq;
-  args.x_scales = x_scales;
+  args.x = x.codes.data<uint8_t>();
+  args.x_scales = x.scales.data<float>();
   args.w = codes_.data<uint8_t>();
   args.w_scales = scales_.data<float>();
-  args.n = n;
-  args.out_features = out_features();
-  args.k = k;
-  args.y = y.raw_data();
-  args.y_dtype = y.dtype();
-  args.accumulate = accumulate;
-  return kernels::cuda::gemm_fp8(ctx, args);
+  set_gemm_shape(args, x.codes.dim(0), *this, y, accumulate);
+  args.fast_accumulation = fast_accumulation_;
+  return kernels::cuda::gemm_fp8(cuda_context(), args);
 }
 
 Status check_nvfp4_weight(const Tensor& packed, const Tensor& block_scales, float global_scale) {
@@ -173,7 +190,8 @@ std::vector<uint8_t> nvfp4_tiled_layout(const uint8_t* packed, const uint8_t* bl
           }
         }
         for (int g = 0; g < 8; ++g) {
-          for (int j = 0; j < 4; ++j) dst[i++] = block_scales[(tile * 8 + g) * scale_cols + c * 4 + j];
+          for (int j = 0; j < 4; ++j)
+            dst[i++] = block_scales[(tile * 8 + g) * scale_cols + c * 4 + j];
         }
       }
     }
@@ -181,9 +199,41 @@ std::vector<uint8_t> nvfp4_tiled_layout(const uint8_t* packed, const uint8_t* bl
   return dst;
 }
 
+namespace {
+
+// The value of a non-negative e4m3 byte (block scales have no sign).
+float e4m3_magnitude(uint8_t b) {
+  const int e = (b >> 3) & 15, m = b & 7;
+  return e == 0 ? std::ldexp(static_cast<float>(m), -9) : std::ldexp(8.0f + m, e - 10);
+}
+
+// Per row, the power of two p that scales the row's largest decoded value (6 x its largest
+// block scale) to at most 448, e4m3's largest, then global / p: the FP8 GEMM's row scale.
+std::vector<float> fp8_row_scales(const uint8_t* block_scales, int64_t out, int64_t in,
+                                  float global_scale) {
+  const int64_t cols = in / 16;
+  std::vector<float> scales(static_cast<size_t>(2 * out));
+  for (int64_t r = 0; r < out; ++r) {
+    // Larger non-negative e4m3 bytes are larger values.
+    const uint8_t* row = block_scales + r * cols;
+    const float largest = 6.0f * e4m3_magnitude(*std::max_element(row, row + cols));
+    float p = 1.0f;
+    if (largest > 0.0f) {
+      int e = 0;
+      std::frexp(448.0f / largest, &e);  // 448 / largest in [2^(e-1), 2^e)
+      p = std::ldexp(1.0f, e - 1);
+    }
+    scales[r] = p;
+    scales[out + r] = global_scale / p;
+  }
+  return scales;
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const LinearWeight>> CudaNvfp4LinearWeight::create(
-    const Tensor& packed, const Tensor& block_scales, float global_scale,
-    Allocator& device_memory) {
+    const Tensor& packed, const Tensor& block_scales, float global_scale, Allocator& device_memory,
+    bool fp8_gemm, bool fast_accumulation) {
   FB_RETURN_IF_ERROR(check_nvfp4_weight(packed, block_scales, global_scale));
   const int64_t out = packed.dim(0), in = packed.dim(1) * 2;
   auto w = std::make_shared<CudaNvfp4LinearWeight>();
@@ -194,41 +244,87 @@ Result<std::shared_ptr<const LinearWeight>> CudaNvfp4LinearWeight::create(
   w->out_ = out;
   w->in_ = in;
   w->global_scale_ = global_scale;
+  w->fp8_gemm_ = fp8_gemm;
+  w->fast_accumulation_ = fast_accumulation;
+  if (fp8_gemm) {
+    const std::vector<float> scales =
+        fp8_row_scales(block_scales.data<uint8_t>(), out, in, global_scale);
+    FB_ASSIGN_OR_RETURN(w->fp8_row_scales_,
+                        upload(scales.data(), DType::kF32, {2, out}, device_memory));
+  }
   return std::shared_ptr<const LinearWeight>(w);
+}
+
+bool CudaNvfp4LinearWeight::takes_fp8_rows(int64_t n) const {
+  return fp8_gemm_ && n > kernels::cuda::kNvfp4SmallBatch;
 }
 
 Status CudaNvfp4LinearWeight::multiply(const Tensor& x, Tensor& y, bool accumulate) const {
   FB_RETURN_IF_ERROR(check_quantized_inputs(x, y, "an NVFP4"));
   kernels::cuda::Context& ctx = cuda_context();
-  const int64_t n = x.dim(0), k = in_features(), out = out_features();
+  const int64_t n = x.dim(0);
   if (n <= kernels::cuda::kNvfp4SmallBatch && !(accumulate && y.dtype() != DType::kF32) &&
       kernels::cuda::nvfp4_small_batch_supported(ctx)) {
     kernels::cuda::Nvfp4GemmArgs args;
     args.x = x.data<uint16_t>();
     args.w = weight_.data<uint8_t>();
     args.global_scale = global_scale_;
-    args.n = n;
-    args.out_features = out;
-    args.k = k;
-    args.y = y.raw_data();
-    args.y_dtype = y.dtype();
-    args.accumulate = accumulate;
+    set_gemm_shape(args, n, *this, y, accumulate);
     return kernels::cuda::gemm_nvfp4_small(ctx, args);
   }
+  if (fp8_gemm_) return multiply_as_fp8(&x, nullptr, y, accumulate);
+  return multiply_as_bf16(x, y, accumulate);
+}
+
+Status CudaNvfp4LinearWeight::multiply_fp8(const Fp8Rows& x, Tensor& y, bool accumulate) const {
+  if (!fp8_gemm_) return CudaWeight::multiply_fp8(x, y, accumulate);
+  if (x.codes.device() != DeviceKind::kCuda || y.device() != DeviceKind::kCuda ||
+      kernels::cuda::current_context() == nullptr) {
+    return bad_argument("linear", "FP8 rows and y must be on CUDA, with a context on this thread");
+  }
+  return multiply_as_fp8(nullptr, &x, y, accumulate);
+}
+
+Status CudaNvfp4LinearWeight::multiply_as_fp8(const Tensor* x, const Fp8Rows* rows, Tensor& y,
+                                              bool accumulate) const {
+  kernels::cuda::Context& ctx = cuda_context();
+  const int64_t n = rows != nullptr ? rows->codes.dim(0) : x->dim(0), k = in_, out = out_;
+  // Scratch: the decoded weight, then (for a bf16 x) x's FP8 rows.
+  const size_t w_bytes = fp8_codes_bytes(out, k);
+  FB_ASSIGN_OR_RETURN(void* scratch, kernels::cuda::context_scratch(
+                                         ctx, w_bytes + (rows ? 0 : fp8_rows_bytes(n, k))));
+  auto* w_fp8 = static_cast<uint8_t*>(scratch);
+  const float* multipliers = fp8_row_scales_.data<float>();
+  FB_RETURN_IF_ERROR(kernels::cuda::dequantize_nvfp4_fp8(ctx, weight_.data<uint8_t>(), multipliers,
+                                                         out, k, w_fp8));
+  Fp8Rows own;
+  if (rows == nullptr) {
+    own = fp8_rows_at(w_fp8 + w_bytes, n, k);
+    FB_RETURN_IF_ERROR(quantize_fp8_rows(*x, own));
+    rows = &own;
+  }
+  kernels::cuda::Fp8GemmArgs args;
+  args.x = rows->codes.data<uint8_t>();
+  args.x_scales = rows->scales.data<float>();
+  args.w = w_fp8;
+  args.w_scales = multipliers + out;
+  set_gemm_shape(args, n, *this, y, accumulate);
+  args.fast_accumulation = fast_accumulation_;
+  return kernels::cuda::gemm_fp8(ctx, args);
+}
+
+Status CudaNvfp4LinearWeight::multiply_as_bf16(const Tensor& x, Tensor& y, bool accumulate) const {
+  kernels::cuda::Context& ctx = cuda_context();
+  const int64_t n = x.dim(0), k = in_, out = out_;
   FB_ASSIGN_OR_RETURN(void* scratch,
                       kernels::cuda::context_scratch(ctx, static_cast<size_t>(out * k) * 2));
   auto* w_bf16 = static_cast<uint16_t*>(scratch);
-  FB_RETURN_IF_ERROR(kernels::cuda::dequantize_nvfp4(ctx, weight_.data<uint8_t>(), global_scale_,
-                                                     out, k, w_bf16));
+  FB_RETURN_IF_ERROR(
+      kernels::cuda::dequantize_nvfp4(ctx, weight_.data<uint8_t>(), global_scale_, out, k, w_bf16));
   kernels::cuda::GemmArgs args;
   args.x = x.data<uint16_t>();
   args.w = w_bf16;
-  args.n = n;
-  args.out_features = out;
-  args.k = k;
-  args.y = y.raw_data();
-  args.y_dtype = y.dtype();
-  args.accumulate = accumulate;
+  set_gemm_shape(args, n, *this, y, accumulate);
   return kernels::cuda::gemm_bf16(ctx, args);
 }
 

@@ -70,12 +70,7 @@ Status CudaNvfp4TensorCoreWeight::multiply(const Tensor& x, Tensor& y, bool accu
   g.w = codes_.data<uint8_t>();
   g.w_scales = scales_.data<uint8_t>();
   g.w_global = global_scale_;
-  g.n = n;
-  g.out_features = out_;
-  g.k = k;
-  g.y = y.raw_data();
-  g.y_dtype = y.dtype();
-  g.accumulate = accumulate;
+  set_gemm_shape(g, n, *this, y, accumulate);
   return kernels::cuda::gemm_nvfp4_blackwell(ctx, g);
 }
 

@@ -33,7 +33,8 @@ namespace fourbrain::ops {
 // kFp8 (CUDA only): E4M3 weights with per-channel scales and activations quantized per token
 // at run time (prepare_fp8 makes such weights).
 // kNvfp4 (CUDA only): 4-bit E2M1 weights with E4M3 scales per 16 inputs and a global scale,
-// bf16 activations (prepare_nvfp4).
+// bf16 activations (prepare_nvfp4). On Hopper, more than 64 tokens run on FP8 tensor cores:
+// the weights decoded to E4M3 (code x block scale, rounded once), activations per token.
 enum class MatmulPrecision { kF32, kBF16, kFp8, kNvfp4 };
 
 // A weight matrix W [out_features, in_features] (and optionally a bias [out_features])
@@ -52,19 +53,23 @@ class LinearWeight {
                                                              Allocator* device_memory = nullptr);
   // An FP8 weight for the CUDA backend from already quantized parts: `codes` u8 (E4M3)
   // [out, in] and `scales` f32 [out] (dequant multipliers), host tensors uploaded to
-  // `device_memory` (a CUDA allocator).
+  // `device_memory` (a CUDA allocator). `fast_accumulation`: the GEMMs keep their partial
+  // sums in the tensor cores' accumulator (kernels::cuda::Fp8GemmArgs).
   static Result<std::shared_ptr<const LinearWeight>> prepare_fp8(const Tensor& codes,
                                                                  const Tensor& scales,
-                                                                 Allocator& device_memory);
+                                                                 Allocator& device_memory,
+                                                                 bool fast_accumulation = false);
   // An NVFP4 weight for the CUDA backend: `packed` u8 [out, in / 2] (two E2M1 codes a byte,
   // the even input in the low nibble), `block_scales` u8 (E4M3) [out, in / 16] and
   // `global_scale` (w = code x block scale x global, ModelOpt's export semantics); in % 64
   // and out % 8 must be 0. Host tensors, uploaded to `device_memory`; the weight keeps its
-  // 4.5 bits per value on the device.
+  // 4.5 bits per value on the device. `fast_accumulation` as prepare_fp8's, for the FP8
+  // GEMMs of larger batches on Hopper.
   static Result<std::shared_ptr<const LinearWeight>> prepare_nvfp4(const Tensor& packed,
                                                                    const Tensor& block_scales,
                                                                    float global_scale,
-                                                                   Allocator& device_memory);
+                                                                   Allocator& device_memory,
+                                                                   bool fast_accumulation = false);
   virtual ~LinearWeight() = default;
   virtual int64_t out_features() const = 0;
   virtual int64_t in_features() const = 0;
@@ -72,6 +77,9 @@ class LinearWeight {
   virtual bool has_bias() const = 0;
   // Bytes this prepared weight holds.
   virtual size_t nbytes() const = 0;
+  // Whether an x of n rows had best come as FP8 rows (LinearInput): FP8 weights, and weights
+  // whose product at n rows runs on FP8 tensor cores anyway (NVFP4 on Hopper, n > 64).
+  virtual bool takes_fp8_rows(int64_t /*n*/) const { return false; }
 };
 
 // y [n, out] = x [n, in] · Wᵀ (+ bias). x f32 (or bf16 for a kBF16 weight), y f32.
@@ -81,6 +89,49 @@ Status linear(const Tensor& x, const LinearWeight& weight, Tensor& y);
 // y [n, out] += x [n, in] · Wᵀ (+ bias): a residual add. y f32. On CUDA the add is the
 // GEMM's epilogue (beta = 1), so the product never makes a pass of its own.
 Status linear_accumulate(const Tensor& x, const LinearWeight& weight, Tensor& y);
+
+// Activations quantized per row (token) to FP8 E4M3, as an FP8 weight's GEMM reads them
+// (CUDA only): codes u8 [n, k] and scales f32 [n]; value = code x scale, with scale = the
+// row's amax / 448 (1 for a zero row) and codes rounded to nearest even and saturated.
+struct Fp8Rows {
+  Tensor codes;
+  Tensor scales;
+};
+
+// What a linear reads: activations (a tensor, as linear() takes them) or, for an FP8 weight
+// on CUDA, FP8 rows written directly by the op that produced them (rms_norm, silu_mul), so
+// no pass of its own quantizes them before each GEMM.
+class LinearInput {
+ public:
+  LinearInput(Tensor values) : values_(std::move(values)) {}  // NOLINT: a tensor is an input
+  explicit LinearInput(Fp8Rows rows) : rows_(std::move(rows)), is_fp8_(true) {}
+  // Codes and scales for n rows of k FP8 activations from `allocator`.
+  static Result<LinearInput> fp8_rows(int64_t n, int64_t k, Allocator& allocator);
+
+  bool is_fp8() const { return is_fp8_; }
+  const Tensor& values() const { return values_; }
+  Tensor& values() { return values_; }
+  const Fp8Rows& fp8() const { return rows_; }
+  Fp8Rows& fp8() { return rows_; }
+  int64_t rows() const { return is_fp8() ? rows_.codes.dim(0) : values_.dim(0); }
+  LinearInput slice_rows(int64_t begin, int64_t end) const;
+
+ private:
+  Tensor values_;
+  Fp8Rows rows_;
+  bool is_fp8_ = false;
+};
+
+// linear() and linear_accumulate() from either kind of input; FP8 rows need an FP8 weight.
+Status linear(const LinearInput& x, const LinearWeight& weight, Tensor& y);
+Status linear_accumulate(const LinearInput& x, const LinearWeight& weight, Tensor& y);
+
+// rms_norm() and silu_mul() into either kind of input; FP8 rows are quantized from the f32
+// results (CUDA only).
+Status rms_norm(const Tensor& x, const Tensor& weight, float eps, LinearInput& out);
+Status silu_mul(const Tensor& gate_up, LinearInput& out);
+// x bf16 [n, k] (CUDA) as FP8 rows `out` [n, k]: what an FP8 weight does to a bf16 x.
+Status quantize_fp8_rows(const Tensor& x, Fp8Rows& out);
 
 // Rows of `table` (bf16/f16/f32 [vocab, hidden]) for each id (i32 [n]) into out f32 [n, hidden].
 // An id outside the table is InvalidArgument.

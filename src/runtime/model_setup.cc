@@ -71,14 +71,22 @@ Result<int64_t> positive_int(const std::string& key, const std::string& value) {
   return v;
 }
 
+Result<bool> true_or_false(const std::string& key, const std::string& value) {
+  if (value != "true" && value != "false") {
+    return invalid_argument("parameter '" + key + "' must be true or false, got '" + value + "'");
+  }
+  return value == "true";
+}
+
 Status apply_parameters(const inference::ModelConfig& config, ModelSetup& setup) {
-  static const std::set<std::string> kKnown = {"task", "precision", "max_batch_tokens",
-                                               "max_length", "checkpoint"};
+  static const std::set<std::string> kKnown = {
+      "task",       "precision",           "max_batch_tokens",        "max_length",
+      "checkpoint", "quantize_embeddings", "fp8_precise_accumulation"};
   for (const auto& [key, value] : config.parameters()) {
     if (!kKnown.count(key)) {
-      return invalid_argument(
-          "unknown parameter '" + key +
-          "' (known: task, checkpoint, precision, max_batch_tokens, max_length)");
+      return invalid_argument("unknown parameter '" + key +
+                              "' (known: task, checkpoint, precision, max_batch_tokens, "
+                              "max_length, quantize_embeddings, fp8_precise_accumulation)");
     }
   }
   auto param = [&](const std::string& key) -> const std::string* {
@@ -96,18 +104,20 @@ Status apply_parameters(const inference::ModelConfig& config, ModelSetup& setup)
   const std::string* precision = param("precision");
   const std::string p = precision ? *precision : "auto";
   if (p != "f32" && p != "bf16" && p != "auto" && p != "fp8" && p != "nvfp4") {
-    return invalid_argument("parameter 'precision' must be f32, bf16, auto, fp8 or nvfp4, got '" + p +
-                            "'");
+    return invalid_argument("parameter 'precision' must be f32, bf16, auto, fp8 or nvfp4, got '" +
+                            p + "'");
   }
   setup.model_options.bf16 =
       p == "bf16" || p == "fp8" || p == "nvfp4" || (p == "auto" && kernels::cpu::has_fast_bf16());
   setup.model_options.fp8 = p == "fp8";
   setup.model_options.nvfp4 = p == "nvfp4";
   if (const std::string* v = param("quantize_embeddings")) {
-    if (*v != "true" && *v != "false") {
-      return invalid_argument("parameter 'quantize_embeddings' must be true or false, got '" + *v + "'");
-    }
-    setup.model_options.quantize_embeddings = *v == "true";
+    FB_ASSIGN_OR_RETURN(setup.model_options.quantize_embeddings,
+                        true_or_false("quantize_embeddings", *v));
+  }
+  if (const std::string* v = param("fp8_precise_accumulation")) {
+    FB_ASSIGN_OR_RETURN(setup.model_options.fp8_precise_accumulation,
+                        true_or_false("fp8_precise_accumulation", *v));
   }
   if (const std::string* v = param("max_batch_tokens")) {
     FB_ASSIGN_OR_RETURN(setup.model_options.max_batch_tokens, positive_int("max_batch_tokens", *v));
@@ -153,7 +163,8 @@ Status apply_instance_groups(const inference::ModelConfig& config, ModelSetup& s
   setup.model_options.cuda_device = gpu;
   if ((setup.model_options.fp8 || setup.model_options.nvfp4) && gpu < 0) {
     return invalid_argument(std::string("parameter 'precision' ") +
-                            (setup.model_options.fp8 ? "fp8" : "nvfp4") + " needs a KIND_GPU instance group");
+                            (setup.model_options.fp8 ? "fp8" : "nvfp4") +
+                            " needs a KIND_GPU instance group");
   }
   if (gpu >= 0) {
     const auto it = config.parameters().find("precision");

@@ -5,9 +5,9 @@
 
 #include "cuda_test_util.h"
 #include "ops/gather.h"
+#include "ops/ops.h"
 #include "quant/fp_formats.h"
 #include "quant/weight_quantizers.h"
-#include "ops/ops.h"
 
 namespace fourbrain {
 namespace {
@@ -19,6 +19,47 @@ using testing::product_in_double;
 using testing::random_host;
 
 class CudaOpsTest : public testing::GpuTest {};
+
+// x [n, k] as the FP8 GEMMs see it: each row quantized to e4m3 with scale amax / 448, then
+// dequantized.
+std::vector<float> fp8_rows_dequantized(const std::vector<float>& x, int64_t n, int64_t k) {
+  std::vector<float> out(x.size());
+  for (int64_t i = 0; i < n; ++i) {
+    float amax = 0;
+    for (int64_t j = 0; j < k; ++j) amax = std::max(amax, std::abs(x[i * k + j]));
+    const float sx = amax > 0 ? amax / 448.0f : 1.0f;
+    for (int64_t j = 0; j < k; ++j) {
+      out[i * k + j] = quant::e4m3_to_f32(quant::f32_to_e4m3(x[i * k + j] / sx)) * sx;
+    }
+  }
+  return out;
+}
+
+// NVFP4 weights as the FP8 GEMM sees them on Hopper (n > 64): per row, code x block scale
+// times the largest power of two p that keeps 6 x the row's largest block scale within 448,
+// rounded to e4m3, then times global / p.
+std::vector<float> nvfp4_as_fp8(const quant::Nvfp4Weight& q) {
+  const int64_t rows = q.rows, cols = q.cols;
+  std::vector<float> w(static_cast<size_t>(rows * cols));
+  for (int64_t r = 0; r < rows; ++r) {
+    float largest = 0;
+    for (int64_t b = 0; b < cols / 16; ++b) {
+      largest = std::max(largest, quant::e4m3_to_f32(q.block_scale[r * cols / 16 + b]));
+    }
+    float p = 1;
+    if (largest > 0) {
+      while (6 * largest * p * 2 <= 448) p *= 2;
+      while (6 * largest * p > 448) p /= 2;
+    }
+    for (int64_t j = 0; j < cols; ++j) {
+      const uint8_t code = (q.packed[(r * cols + j) / 2] >> (4 * (j & 1))) & 15;
+      const float v =
+          quant::e2m1_to_f32(code) * quant::e4m3_to_f32(q.block_scale[(r * cols + j) / 16]);
+      w[r * cols + j] = quant::e4m3_to_f32(quant::f32_to_e4m3(v * p)) * (q.scale_2 / p);
+    }
+  }
+  return w;
+}
 
 TEST_F(CudaOpsTest, RmsNormAndAddRmsNormMatchCpu) {
   for (int64_t h : {64, 1024, 4096, 1000}) {
@@ -36,7 +77,8 @@ TEST_F(CudaOpsTest, RmsNormAndAddRmsNormMatchCpu) {
     }
     // add_rms_norm: residual += x, then the norm of the sum.
     Tensor residual = random_host(DType::kF32, {n, h}, 3);
-    Tensor cpu_res = residual.clone().value(), cpu_norm = Tensor::empty(DType::kF32, {n, h}).value();
+    Tensor cpu_res = residual.clone().value(),
+           cpu_norm = Tensor::empty(DType::kF32, {n, h}).value();
     ASSERT_TRUE(ops::add_rms_norm(cpu_res, x, w, 1e-6f, cpu_norm).is_ok());
     Tensor g_res = to_gpu(residual), gx = to_gpu(x), gw = to_gpu(w);
     auto out = guarded(DType::kF32, {n, h});
@@ -135,7 +177,8 @@ TEST_F(CudaOpsTest, EncoderOpsMatchCpu) {
   ASSERT_TRUE(ops::add(x, r, cpu).is_ok());
   ASSERT_TRUE(ops::add(gx, gr, out.view).is_ok());
   EXPECT_EQ(max_diff(floats(to_host(out.view)), floats(cpu)), 0.0);
-  for (ops::Activation act : {ops::Activation::kGelu, ops::Activation::kGeluTanh, ops::Activation::kTanh}) {
+  for (ops::Activation act :
+       {ops::Activation::kGelu, ops::Activation::kGeluTanh, ops::Activation::kTanh}) {
     ASSERT_TRUE(ops::activation(x, act, cpu).is_ok());
     ASSERT_TRUE(ops::activation(gx, act, out.view).is_ok());
     EXPECT_LE(max_diff(floats(to_host(out.view)), floats(cpu)), 1e-5);
@@ -199,7 +242,8 @@ TEST_F(CudaOpsTest, AttentionOnA32kSequence) {
     for (int head = 0; head < n_heads; ++head) {
       const std::vector<double> want = reference_row(qkv, width, 5, row, head, 0, n_heads, n_kv);
       for (int d = 0; d < 128; ++d) {
-        worst = std::max(worst, std::abs(want[d] - got[(5 + row) * n_heads * 128 + head * 128 + d]));
+        worst =
+            std::max(worst, std::abs(want[d] - got[(5 + row) * n_heads * 128 + head * 128 + d]));
       }
     }
   }
@@ -273,7 +317,7 @@ TEST_F(CudaOpsTest, Bf16LinearMatchesDoubleReference) {
 }
 
 // FP8: weights quantized per channel (quant/), activations per token on the GPU; against a
-// double-precision product of the same dequantized values.
+// double-precision product of the same dequantized values, with and without fast accumulation.
 TEST_F(CudaOpsTest, Fp8LinearMatchesItsDequantizedProduct) {
   const int64_t out_f = 256, k = 512;
   const Tensor w = random_host(DType::kF32, {out_f, k}, 40, 0.05f);
@@ -282,41 +326,33 @@ TEST_F(CudaOpsTest, Fp8LinearMatchesItsDequantizedProduct) {
   quant::dequantize_fp8(qw, wd.data());
   Tensor codes = Tensor::borrow(DType::kU8, {out_f, k}, qw.codes.data(), nullptr);
   Tensor scales = Tensor::borrow(DType::kF32, {out_f}, qw.scales.data(), nullptr);
-  auto weight = ops::LinearWeight::prepare_fp8(codes, scales, *mem_);
-  ASSERT_TRUE(weight.is_ok()) << weight.status().to_string();
-  for (int64_t n : {1, 5, 64, 333}) {
-    const Tensor x = random_host(DType::kBF16, {n, k}, 41 + static_cast<uint32_t>(n));
-    const std::vector<float> xf = floats(x);
-    std::vector<float> want(static_cast<size_t>(n * out_f));
-    for (int64_t i = 0; i < n; ++i) {
-      float amax = 0;
-      for (int64_t j = 0; j < k; ++j) amax = std::max(amax, std::abs(xf[i * k + j]));
-      const float sx = amax > 0 ? amax / 448.0f : 1.0f;
-      std::vector<double> xq(static_cast<size_t>(k));
-      for (int64_t j = 0; j < k; ++j) {
-        xq[j] = double(quant::e4m3_to_f32(quant::f32_to_e4m3(xf[i * k + j] / sx))) * sx;
-      }
-      for (int64_t o = 0; o < out_f; ++o) {
-        double acc = 0;
-        for (int64_t j = 0; j < k; ++j) acc += xq[j] * wd[o * k + j];
-        want[i * out_f + o] = static_cast<float>(acc);
-      }
+  for (bool fast : {false, true}) {
+    auto weight = ops::LinearWeight::prepare_fp8(codes, scales, *mem_, fast);
+    ASSERT_TRUE(weight.is_ok()) << weight.status().to_string();
+    for (int64_t n : {1, 5, 64, 333}) {
+      const Tensor x = random_host(DType::kBF16, {n, k}, 41 + static_cast<uint32_t>(n));
+      const std::vector<float> want =
+          product_in_double(fp8_rows_dequantized(floats(x), n, k), wd, n, out_f, k);
+      Tensor gx = to_gpu(x);
+      auto y = guarded(DType::kF32, {n, out_f});
+      const Status st = ops::linear(gx, **weight, y.view);
+      ASSERT_TRUE(st.is_ok()) << st.to_string();
+      // Fast accumulation keeps fewer bits of the partial sums: measured 1.01e-3 of the
+      // largest output at k 512 on an H100.
+      EXPECT_LE(max_diff(floats(to_host(y.view)), want), (fast ? 2e-3 : 1e-3) * max_abs(want))
+          << "n " << n << (fast ? ", fast accumulation" : "");
+      check_guards(y);
     }
-    Tensor gx = to_gpu(x);
-    auto y = guarded(DType::kF32, {n, out_f});
-    const Status st = ops::linear(gx, **weight, y.view);
-    ASSERT_TRUE(st.is_ok()) << st.to_string();
-    EXPECT_LE(max_diff(floats(to_host(y.view)), want), 1e-3 * max_abs(want)) << "n " << n;
-    check_guards(y);
   }
 }
 
 // NVFP4: weights quantized with ModelOpt's rules (quant/), on the GPU in the tiled layout.
 // The weight-only kernel (n <= 64: one to four m16 tiles, split over k in clusters) multiplies
 // the exact decoded weights (code x block scale in bf16, the global scale on the sums), so
-// it is held to the double-precision product of the dequantized weights; the decode + bf16
-// GEMM path (n > 64) to that of the bf16-rounded weights. f32 and bf16 y, with and without
-// accumulation.
+// it is held to the double-precision product of the dequantized weights. Beyond 64 rows
+// Hopper decodes the weights to e4m3 for the FP8 GEMM (held to the product of those weights
+// and the per-token FP8 activations), older GPUs to bf16 (the bf16-rounded weights). f32
+// and bf16 y, with and without accumulation.
 TEST_F(CudaOpsTest, Nvfp4LinearMatchesItsDequantizedProduct) {
   // Blackwell multiplies NVFP4 on its FP4 tensor cores, activations quantized too
   // (cuda_nvfp4_blackwell_test.cc holds that path to its own reference).
@@ -326,40 +362,47 @@ TEST_F(CudaOpsTest, Nvfp4LinearMatchesItsDequantizedProduct) {
   const int64_t out_f = 264;
   for (int64_t k : {640, 5568}) {
     SCOPED_TRACE("k " + std::to_string(k));
-  const Tensor w = random_host(DType::kF32, {out_f, k}, 50, 0.05f);
-  auto qw = quant::quantize_nvfp4(w.data<float>(), out_f, k);
-  ASSERT_TRUE(qw.is_ok());
-  std::vector<float> wd(static_cast<size_t>(out_f * k));
-  quant::dequantize_nvfp4(*qw, wd.data());
-  std::vector<float> wd_bf16 = wd;
-  for (float& v : wd_bf16) v = bf16_to_f32(f32_to_bf16(v));
-  Tensor packed = Tensor::borrow(DType::kU8, {out_f, k / 2}, qw->packed.data(), nullptr);
-  Tensor scales = Tensor::borrow(DType::kU8, {out_f, k / 16}, qw->block_scale.data(), nullptr);
-  auto weight = ops::LinearWeight::prepare_nvfp4(packed, scales, qw->scale_2, *mem_);
-  ASSERT_TRUE(weight.is_ok()) << weight.status().to_string();
-  EXPECT_EQ((*weight)->nbytes(), static_cast<size_t>(out_f * k / 2 + out_f * k / 16));
-  for (int64_t n : {1, 5, 16, 17, 33, 49, 64, 65, 300}) {
-    const Tensor x = random_host(DType::kBF16, {n, k}, 51 + static_cast<uint32_t>(n));
-    const std::vector<float> xf = floats(x);
-    const std::vector<float> want = product_in_double(xf, n <= 64 ? wd : wd_bf16, n, out_f, k);
-    Tensor gx = to_gpu(x);
-    for (DType y_dtype : {DType::kF32, DType::kBF16}) {
-      auto y = guarded(y_dtype, {n, out_f});
-      const Status st = ops::linear(gx, **weight, y.view);
-      ASSERT_TRUE(st.is_ok()) << st.to_string();
-      const double tol = (y_dtype == DType::kBF16 ? 1e-2 : 1e-4) * max_abs(want);
-      EXPECT_LE(max_diff(floats(to_host(y.view)), want), tol) << "n " << n;
+    const Tensor w = random_host(DType::kF32, {out_f, k}, 50, 0.05f);
+    auto qw = quant::quantize_nvfp4(w.data<float>(), out_f, k);
+    ASSERT_TRUE(qw.is_ok());
+    std::vector<float> wd(static_cast<size_t>(out_f * k));
+    quant::dequantize_nvfp4(*qw, wd.data());
+    const bool fp8_gemm = kernels::cuda::context_compute_capability(*ctx_) >= 90;
+    std::vector<float> wd_large = fp8_gemm ? nvfp4_as_fp8(*qw) : wd;
+    if (!fp8_gemm) {
+      for (float& v : wd_large) v = bf16_to_f32(f32_to_bf16(v));
+    }
+    Tensor packed = Tensor::borrow(DType::kU8, {out_f, k / 2}, qw->packed.data(), nullptr);
+    Tensor scales = Tensor::borrow(DType::kU8, {out_f, k / 16}, qw->block_scale.data(), nullptr);
+    auto weight = ops::LinearWeight::prepare_nvfp4(packed, scales, qw->scale_2, *mem_);
+    ASSERT_TRUE(weight.is_ok()) << weight.status().to_string();
+    // The codes, the block scales and, for the FP8 GEMM, two floats per row.
+    EXPECT_EQ((*weight)->nbytes(),
+              static_cast<size_t>(out_f * k / 2 + out_f * k / 16 + (fp8_gemm ? 8 * out_f : 0)));
+    for (int64_t n : {1, 5, 16, 17, 33, 49, 64, 65, 300}) {
+      const Tensor x = random_host(DType::kBF16, {n, k}, 51 + static_cast<uint32_t>(n));
+      const bool large = n > 64, fp8 = large && fp8_gemm;
+      const std::vector<float> xf = fp8 ? fp8_rows_dequantized(floats(x), n, k) : floats(x);
+      const std::vector<float> want = product_in_double(xf, large ? wd_large : wd, n, out_f, k);
+      Tensor gx = to_gpu(x);
+      for (DType y_dtype : {DType::kF32, DType::kBF16}) {
+        auto y = guarded(y_dtype, {n, out_f});
+        const Status st = ops::linear(gx, **weight, y.view);
+        ASSERT_TRUE(st.is_ok()) << st.to_string();
+        const double tol = (y_dtype == DType::kBF16 ? 1e-2 : fp8 ? 1e-3 : 1e-4) * max_abs(want);
+        EXPECT_LE(max_diff(floats(to_host(y.view)), want), tol) << "n " << n;
+        check_guards(y);
+      }
+      // y += x · Wᵀ on top of y = x · Wᵀ gives twice the product.
+      auto y = guarded(DType::kF32, {n, out_f});
+      ASSERT_TRUE(ops::linear(gx, **weight, y.view).is_ok());
+      ASSERT_TRUE(ops::linear_accumulate(gx, **weight, y.view).is_ok());
+      std::vector<float> twice = want;
+      for (float& v : twice) v *= 2;
+      EXPECT_LE(max_diff(floats(to_host(y.view)), twice), (fp8 ? 2e-3 : 2e-4) * max_abs(twice))
+          << "n " << n;
       check_guards(y);
     }
-    // y += x · Wᵀ on top of y = x · Wᵀ gives twice the product.
-    auto y = guarded(DType::kF32, {n, out_f});
-    ASSERT_TRUE(ops::linear(gx, **weight, y.view).is_ok());
-    ASSERT_TRUE(ops::linear_accumulate(gx, **weight, y.view).is_ok());
-    std::vector<float> twice = want;
-    for (float& v : twice) v *= 2;
-    EXPECT_LE(max_diff(floats(to_host(y.view)), twice), 2e-4 * max_abs(twice)) << "n " << n;
-    check_guards(y);
-  }
   }
   // Shapes the kernels cannot tile are refused up front.
   const Tensor w = random_host(DType::kF32, {out_f, 80}, 50, 0.05f);
@@ -380,7 +423,8 @@ TEST_F(CudaOpsTest, Nvfp4EmbeddingLookupMatchesDequantizedRows) {
   std::vector<float> want_table(static_cast<size_t>(vocab * h));
   quant::dequantize_nvfp4(*q, want_table.data());
   Tensor packed = to_gpu(Tensor::borrow(DType::kU8, {vocab, h / 2}, q->packed.data(), nullptr));
-  Tensor scales = to_gpu(Tensor::borrow(DType::kU8, {vocab, h / 16}, q->block_scale.data(), nullptr));
+  Tensor scales =
+      to_gpu(Tensor::borrow(DType::kU8, {vocab, h / 16}, q->block_scale.data(), nullptr));
   std::vector<int32_t> id_list = {0, 49, 7, 7, 23};
   Tensor ids = to_gpu(Tensor::borrow(DType::kI32, {5}, id_list.data(), nullptr));
   auto out = guarded(DType::kF32, {5, h});
@@ -433,7 +477,8 @@ TEST_F(CudaOpsTest, DISABLED_AttentionThroughput) {
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < iters; ++i) run();
     ASSERT_TRUE(kernels::cuda::synchronize(*ctx_).is_ok());
-    const double s_per = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / iters;
+    const double s_per =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / iters;
     // Causal: half of the 4 * len² * head_dim FLOPs per head and sequence.
     const double flops = 2.0 * s.n_seqs * s.n_heads * double(s.len) * s.len * 128;
     std::printf("[ measured ] attention %s: %.3f ms, %.1f TFLOP/s\n", s.name, s_per * 1e3,

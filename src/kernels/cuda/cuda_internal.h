@@ -29,7 +29,7 @@ struct GemmPlan {
 Status add_bias(Context& ctx, const float* bias, int64_t n, int64_t out, void* y, DType y_dtype);
 void destroy_plan(GemmPlan& plan);
 // What a cached GEMM plan multiplies.
-enum class GemmInputs { kBf16, kFp8, kNvfp4 };
+enum class GemmInputs { kBf16, kFp8, kFp8FastAccumulation, kNvfp4 };
 // (n, out_features, k, y dtype, has bias, inputs)
 using GemmKey = std::tuple<int64_t, int64_t, int64_t, int, bool, GemmInputs>;
 

@@ -23,6 +23,11 @@ Status embedding_lookup(Context& ctx, const void* table, DType table_dtype, int6
 Status rms_norm(Context& ctx, const float* x, const float* weight, float eps, int64_t n,
                 int64_t h, void* out, DType out_dtype);
 
+// The same norm as FP8 rows (see quantize_fp8_rows): codes (e4m3 [n, h]) and scales ([n])
+// of the f32 normed values, so the FP8 GEMM that reads them needs no pass of its own.
+Status rms_norm_fp8(Context& ctx, const float* x, const float* weight, float eps, int64_t n,
+                    int64_t h, uint8_t* codes, float* scales);
+
 // residual += x; out = rms_norm(residual) * weight. One pass over the rows.
 Status add_rms_norm(Context& ctx, float* residual, const float* x, const float* weight,
                     float eps, int64_t n, int64_t h, void* out, DType out_dtype);
@@ -61,6 +66,9 @@ Status attention(Context& ctx, const AttentionArgs& args);
 // out (f32/bf16) [n, inter] = silu(gate) * up, from gate_up (f32/bf16) [n, 2*inter].
 Status silu_mul(Context& ctx, const void* gate_up, DType in_dtype, int64_t n, int64_t inter,
                 void* out, DType out_dtype);
+// The same as FP8 rows: codes (e4m3 [n, inter]) and scales ([n]) of the f32 products.
+Status silu_mul_fp8(Context& ctx, const void* gate_up, DType in_dtype, int64_t n, int64_t inter,
+                    uint8_t* codes, float* scales);
 
 // out [m, row_bytes] = rows of x at `rows` (i32 [m]).
 Status gather_rows(Context& ctx, const void* x, size_t row_bytes, const int32_t* rows,
@@ -83,7 +91,10 @@ Status gemm_bf16(Context& ctx, const GemmArgs& args);
 
 // FP8 (E4M3) GEMMs with dynamic per-token activation scales, on Hopper and later:
 // y (f32/bf16) [n, out] (+)= diag(x_scales) · (xq · wqᵀ) · diag(w_scales), through cuBLASLt's
-// outer-vector scaling (f32 accumulation); xq e4m3 [n, k], wq e4m3 [out, k].
+// outer-vector scaling; xq e4m3 [n, k], wq e4m3 [out, k]. Sums are f32: by default the
+// tensor cores' partial sums are promoted to f32 as the k loop goes; fast accumulation
+// leaves them in the tensor cores' own accumulator (faster, fewer exact bits: cuBLASLt's
+// FAST_ACCUM, what CUTLASS's FP8FastAccum kernels do).
 struct Fp8GemmArgs {
   const uint8_t* x = nullptr;
   const float* x_scales = nullptr;  // [n]
@@ -93,6 +104,7 @@ struct Fp8GemmArgs {
   void* y = nullptr;
   DType y_dtype = DType::kBF16;
   bool accumulate = false;  // y += (f32 y only)
+  bool fast_accumulation = false;
 };
 Status gemm_fp8(Context& ctx, const Fp8GemmArgs& args);
 
@@ -132,6 +144,11 @@ Status embedding_lookup_nvfp4(Context& ctx, const int32_t* ids, int64_t n, int64
 // W as bf16 [out, k] from the tiled layout (for cuBLASLt's bf16 GEMM at larger n).
 Status dequantize_nvfp4(Context& ctx, const uint8_t* w, float global_scale, int64_t out_features,
                         int64_t k, uint16_t* w_bf16);
+// W as e4m3 [out, k] from the tiled layout, for the FP8 GEMM at larger n on Hopper: code x
+// block scale x row_multipliers[row] (f32 [out], powers of two on the device), rounded to
+// nearest even and saturated; the GEMM's per-row scale then holds global / multiplier.
+Status dequantize_nvfp4_fp8(Context& ctx, const uint8_t* w, const float* row_multipliers,
+                            int64_t out_features, int64_t k, uint8_t* w_fp8);
 
 // Dynamic per-token FP8: xq (e4m3 [n, k]) and scales ([n]) = amax(row) / 448 (1 for a zero
 // row) from x (bf16 [n, k]); e4m3 rounds to nearest even and saturates.

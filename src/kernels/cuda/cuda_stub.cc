@@ -60,7 +60,17 @@ Status embedding_lookup_nvfp4(Context&, const int32_t*, int64_t, int64_t, const 
 Status dequantize_nvfp4(Context&, const uint8_t*, float, int64_t, int64_t, uint16_t*) {
   return no_cuda();
 }
+Status dequantize_nvfp4_fp8(Context&, const uint8_t*, const float*, int64_t, int64_t, uint8_t*) {
+  return no_cuda();
+}
 Status quantize_fp8_rows(Context&, const uint16_t*, int64_t, int64_t, uint8_t*, float*) {
+  return no_cuda();
+}
+Status rms_norm_fp8(Context&, const float*, const float*, float, int64_t, int64_t, uint8_t*,
+                    float*) {
+  return no_cuda();
+}
+Status silu_mul_fp8(Context&, const void*, DType, int64_t, int64_t, uint8_t*, float*) {
   return no_cuda();
 }
 Status quantize_nvfp4_activations(Context&, const Nvfp4QuantizeArgs&) { return no_cuda(); }

@@ -8,6 +8,8 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <initializer_list>
+#include <type_traits>
 
 namespace fourbrain::kernels::cuda {
 
@@ -32,6 +34,45 @@ __device__ __forceinline__ void store_f32<float>(float* p, float v) { *p = v; }
 template <>
 __device__ __forceinline__ void store_f32<__nv_bfloat16>(__nv_bfloat16* p, float v) {
   *p = __float2bfloat16_rn(v);
+}
+
+// `Vec` consecutive values as f32 (8: one 16-byte load of bf16, two of f32; the address
+// must then be aligned to the load) and back.
+template <int Vec, typename T>
+__device__ __forceinline__ void load_vec(const T* p, float (&v)[Vec]) {
+  if constexpr (Vec == 8 && std::is_same_v<T, __nv_bfloat16>) {
+    const uint4 raw = *reinterpret_cast<const uint4*>(p);
+    const auto* pairs = reinterpret_cast<const __nv_bfloat162*>(&raw);
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const float2 f = __bfloat1622float2(pairs[j]);
+      v[2 * j] = f.x;
+      v[2 * j + 1] = f.y;
+    }
+  } else if constexpr (Vec == 8 && std::is_same_v<T, float>) {
+    const float4 a = reinterpret_cast<const float4*>(p)[0], b = reinterpret_cast<const float4*>(p)[1];
+    v[0] = a.x, v[1] = a.y, v[2] = a.z, v[3] = a.w, v[4] = b.x, v[5] = b.y, v[6] = b.z, v[7] = b.w;
+  } else {
+#pragma unroll
+    for (int j = 0; j < Vec; ++j) v[j] = load_f32(p + j);
+  }
+}
+
+template <int Vec, typename T>
+__device__ __forceinline__ void store_vec(T* p, const float (&v)[Vec]) {
+  if constexpr (Vec == 8 && std::is_same_v<T, __nv_bfloat16>) {
+    uint4 raw;
+    auto* pairs = reinterpret_cast<__nv_bfloat162*>(&raw);
+#pragma unroll
+    for (int j = 0; j < 4; ++j) pairs[j] = __floats2bfloat162_rn(v[2 * j], v[2 * j + 1]);
+    *reinterpret_cast<uint4*>(p) = raw;
+  } else if constexpr (Vec == 8 && std::is_same_v<T, float>) {
+    reinterpret_cast<float4*>(p)[0] = make_float4(v[0], v[1], v[2], v[3]);
+    reinterpret_cast<float4*>(p)[1] = make_float4(v[4], v[5], v[6], v[7]);
+  } else {
+#pragma unroll
+    for (int j = 0; j < Vec; ++j) store_f32(p + j, v[j]);
+  }
 }
 
 __device__ __forceinline__ float warp_sum(float v) {
@@ -69,6 +110,74 @@ __device__ __forceinline__ float block_max(float v) {
   __syncthreads();
   const int n_warps = blockDim.x >> 5;
   return warp_max(lane < n_warps ? partial[lane] : 0.0f);
+}
+
+// The codes of Vec values (e4m3 of v / scale, rounded to nearest even and saturated, as
+// the host quantizer and torch do) stored at `codes`.
+template <int Vec>
+__device__ __forceinline__ void store_fp8(uint8_t* codes, const float (&v)[Vec], float scale) {
+  alignas(8) uint8_t q[Vec];
+#pragma unroll
+  for (int j = 0; j < Vec; ++j) q[j] = __nv_fp8_e4m3(v[j] / scale).__x;
+  if constexpr (Vec == 8) {
+    *reinterpret_cast<uint2*>(codes) = *reinterpret_cast<const uint2*>(q);
+  } else {
+#pragma unroll
+    for (int j = 0; j < Vec; ++j) codes[j] = q[j];
+  }
+}
+
+// One block writes one row of `chunks` x Vec activations as FP8 rows (cuda_kernels.h):
+// `values(c, v)` gives the f32 values of chunk c. A row of at most kHeld chunks per thread
+// is computed once and held in registers through the block's amax; a longer one is
+// computed twice (once for the amax, once for the codes), so it never needs a buffer.
+template <int Vec, int kHeld = 8, typename Values>
+__device__ __forceinline__ void write_fp8_row(const Values& values, int64_t chunks,
+                                              uint8_t* codes, float* scale_out) {
+  const bool held = chunks <= int64_t{kHeld} * blockDim.x;  // the same for the whole block
+  float v[kHeld][Vec];
+  float m = 0.0f;
+  if (held) {
+#pragma unroll
+    for (int i = 0; i < kHeld; ++i) {
+      const int64_t c = threadIdx.x + int64_t{i} * blockDim.x;
+      if (c >= chunks) break;
+      values(c, v[i]);
+#pragma unroll
+      for (int j = 0; j < Vec; ++j) m = fmaxf(m, fabsf(v[i][j]));
+    }
+  } else {
+    for (int64_t c = threadIdx.x; c < chunks; c += blockDim.x) {
+      values(c, v[0]);
+#pragma unroll
+      for (int j = 0; j < Vec; ++j) m = fmaxf(m, fabsf(v[0][j]));
+    }
+  }
+  m = block_max(m);
+  const float scale = m > 0.0f ? m / 448.0f : 1.0f;
+  if (threadIdx.x == 0) *scale_out = scale;
+  if (held) {
+#pragma unroll
+    for (int i = 0; i < kHeld; ++i) {
+      const int64_t c = threadIdx.x + int64_t{i} * blockDim.x;
+      if (c >= chunks) break;
+      store_fp8<Vec>(codes + c * Vec, v[i], scale);
+    }
+    return;
+  }
+  for (int64_t c = threadIdx.x; c < chunks; c += blockDim.x) {
+    values(c, v[0]);
+    store_fp8<Vec>(codes + c * Vec, v[0], scale);
+  }
+}
+
+// Rows of h % 8 == 0 values on 16-byte aligned buffers move 8 at a time (16- and 32-byte
+// accesses); others one by one.
+inline bool vectorizable(int64_t h, std::initializer_list<const void*> buffers) {
+  for (const void* p : buffers) {
+    if (reinterpret_cast<uintptr_t>(p) % 16 != 0) return false;
+  }
+  return h % 8 == 0;
 }
 
 inline unsigned blocks_for(int64_t n, int per_block) {

@@ -1,5 +1,6 @@
-// embedding_lookup, silu_mul and gather_rows: memory-bound, one thread per element (or per
-// 16-byte chunk for the row copies).
+// embedding_lookup, silu_mul, gather_rows and the FP8 row quantizers: memory-bound, one
+// thread per element or per 8-value chunk (16-byte chunk for the row copies), or one block
+// per row where a row's amax is needed.
 #include "kernels/cuda/cuda_internal.h"
 #include "kernels/cuda/cuda_kernels.h"
 #include "kernels/cuda/cuda_util.cuh"
@@ -18,15 +19,37 @@ __global__ void embedding_kernel(const T* table, int64_t hidden, const int32_t* 
   out[i] = load_f32(table + ids[row] * hidden + col);
 }
 
-template <typename In, typename Out>
-__global__ void silu_mul_kernel(const In* gate_up, int64_t inter, int64_t total, Out* out) {
+// silu(g) * u for chunk c (Vec values) of a row of gate_up: silu(g) = g * sigmoid(g), in
+// f32 as torch computes it.
+template <int Vec, typename In>
+__device__ __forceinline__ void silu_mul_chunk(const In* g, int64_t inter, int64_t c,
+                                               float (&v)[Vec]) {
+  float up[Vec];
+  load_vec<Vec>(g + c * Vec, v);
+  load_vec<Vec>(g + inter + c * Vec, up);
+#pragma unroll
+  for (int j = 0; j < Vec; ++j) v[j] = v[j] / (1.0f + expf(-v[j])) * up[j];
+}
+
+// One thread per chunk of Vec outputs.
+template <int Vec, typename In, typename Out>
+__global__ void silu_mul_kernel(const In* gate_up, int64_t inter, int64_t chunks, Out* out) {
   const int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
-  if (i >= total) return;
-  const int64_t row = i / inter, col = i - row * inter;
+  if (i >= chunks) return;
+  const int64_t per_row = inter / Vec, row = i / per_row, c = i - row * per_row;
+  float v[Vec];
+  silu_mul_chunk<Vec>(gate_up + row * 2 * inter, inter, c, v);
+  store_vec<Vec>(out + row * inter + c * Vec, v);
+}
+
+// One block per row, written as FP8 rows.
+template <int Vec, typename In>
+__global__ void silu_mul_fp8_kernel(const In* gate_up, int64_t inter, uint8_t* codes,
+                                    float* scales) {
+  const int64_t row = blockIdx.x;
   const In* g = gate_up + row * 2 * inter;
-  const float gate = load_f32(g + col), up = load_f32(g + inter + col);
-  // silu(g) = g * sigmoid(g), in f32 as torch computes it.
-  store_f32(out + i, gate / (1.0f + expf(-gate)) * up);
+  write_fp8_row<Vec>([&](int64_t c, float(&v)[Vec]) { silu_mul_chunk<Vec>(g, inter, c, v); },
+                     inter / Vec, codes + row * inter, scales + row);
 }
 
 // Rows whose size is a multiple of 16 bytes move as uint4; others byte by byte.
@@ -39,20 +62,14 @@ __global__ void gather_kernel(const Chunk* x, int64_t chunks_per_row, const int3
   out[i] = x[rows[r] * chunks_per_row + c];
 }
 
-// One block per row: the row's amax, then the codes (satfinite e4m3, round to nearest even).
-__global__ void quantize_fp8_rows_kernel(const __nv_bfloat16* x, int64_t k, __nv_fp8_e4m3* xq,
+// One block per row of bf16 x.
+template <int Vec>
+__global__ void quantize_fp8_rows_kernel(const __nv_bfloat16* x, int64_t k, uint8_t* codes,
                                          float* scales) {
   const int64_t row = blockIdx.x;
   const __nv_bfloat16* xr = x + row * k;
-  float m = 0.0f;
-  for (int64_t i = threadIdx.x; i < k; i += blockDim.x) m = fmaxf(m, fabsf(__bfloat162float(xr[i])));
-  m = block_max(m);
-  const float scale = m > 0.0f ? m / 448.0f : 1.0f;
-  if (threadIdx.x == 0) scales[row] = scale;
-  __nv_fp8_e4m3* qr = xq + row * k;
-  for (int64_t i = threadIdx.x; i < k; i += blockDim.x) {
-    qr[i] = __nv_fp8_e4m3(__bfloat162float(xr[i]) / scale);
-  }
+  write_fp8_row<Vec>([&](int64_t c, float(&v)[Vec]) { load_vec<Vec>(xr + c * Vec, v); }, k / Vec,
+                     codes + row * k, scales + row);
 }
 
 template <typename T>
@@ -64,10 +81,31 @@ __global__ void add_bias_kernel(const float* bias, int64_t out, int64_t total, T
 
 template <typename In, typename Out>
 Status launch_silu(Context& ctx, const void* gate_up, int64_t n, int64_t inter, void* out) {
-  const int64_t total = n * inter;
-  silu_mul_kernel<In, Out><<<blocks_for(total, kThreads), kThreads, 0, ctx.stream>>>(
-      static_cast<const In*>(gate_up), inter, total, static_cast<Out*>(out));
+  const auto* in = static_cast<const In*>(gate_up);
+  if (vectorizable(inter, {gate_up, out})) {
+    const int64_t chunks = n * inter / 8;
+    silu_mul_kernel<8><<<blocks_for(chunks, kThreads), kThreads, 0, ctx.stream>>>(
+        in, inter, chunks, static_cast<Out*>(out));
+  } else {
+    silu_mul_kernel<1><<<blocks_for(n * inter, kThreads), kThreads, 0, ctx.stream>>>(
+        in, inter, n * inter, static_cast<Out*>(out));
+  }
   FB_CUDA_LAUNCHED("silu_mul");
+  return Status::ok();
+}
+
+template <typename In>
+Status launch_silu_fp8(Context& ctx, const void* gate_up, int64_t n, int64_t inter,
+                       uint8_t* codes, float* scales) {
+  const auto* in = static_cast<const In*>(gate_up);
+  if (vectorizable(inter, {gate_up, codes})) {
+    silu_mul_fp8_kernel<8><<<static_cast<unsigned>(n), kThreads, 0, ctx.stream>>>(in, inter,
+                                                                                 codes, scales);
+  } else {
+    silu_mul_fp8_kernel<1><<<static_cast<unsigned>(n), kThreads, 0, ctx.stream>>>(in, inter,
+                                                                                 codes, scales);
+  }
+  FB_CUDA_LAUNCHED("silu_mul_fp8");
   return Status::ok();
 }
 
@@ -104,11 +142,25 @@ Status silu_mul(Context& ctx, const void* gate_up, DType in_dtype, int64_t n, in
   return launch_silu<float, float>(ctx, gate_up, n, inter, out);
 }
 
+Status silu_mul_fp8(Context& ctx, const void* gate_up, DType in_dtype, int64_t n, int64_t inter,
+                    uint8_t* codes, float* scales) {
+  if (n * inter == 0) return Status::ok();
+  return in_dtype == DType::kBF16
+             ? launch_silu_fp8<__nv_bfloat16>(ctx, gate_up, n, inter, codes, scales)
+             : launch_silu_fp8<float>(ctx, gate_up, n, inter, codes, scales);
+}
+
 Status quantize_fp8_rows(Context& ctx, const uint16_t* x, int64_t n, int64_t k, uint8_t* xq,
                          float* scales) {
   if (n == 0) return Status::ok();
-  quantize_fp8_rows_kernel<<<static_cast<unsigned>(n), kThreads, 0, ctx.stream>>>(
-      reinterpret_cast<const __nv_bfloat16*>(x), k, reinterpret_cast<__nv_fp8_e4m3*>(xq), scales);
+  const auto* in = reinterpret_cast<const __nv_bfloat16*>(x);
+  if (vectorizable(k, {x, xq})) {
+    quantize_fp8_rows_kernel<8><<<static_cast<unsigned>(n), kThreads, 0, ctx.stream>>>(in, k, xq,
+                                                                                      scales);
+  } else {
+    quantize_fp8_rows_kernel<1><<<static_cast<unsigned>(n), kThreads, 0, ctx.stream>>>(in, k, xq,
+                                                                                      scales);
+  }
   FB_CUDA_LAUNCHED("quantize_fp8_rows");
   return Status::ok();
 }

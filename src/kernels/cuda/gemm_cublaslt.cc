@@ -152,10 +152,12 @@ Status gemm_fp8(Context& ctx, const Fp8GemmArgs& a) {
     if (st == CUBLAS_STATUS_SUCCESS) st = set(op, CUBLASLT_MATMUL_DESC_B_SCALE_MODE, outer);
     if (st == CUBLAS_STATUS_SUCCESS) st = set(op, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, a.w_scales);
     if (st == CUBLAS_STATUS_SUCCESS) st = set(op, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, a.x_scales);
+    const int8_t fast = a.fast_accumulation ? 1 : 0;
+    if (st == CUBLAS_STATUS_SUCCESS) st = set(op, CUBLASLT_MATMUL_DESC_FAST_ACCUM, fast);
     return st;
   };
   const GemmKey key{a.n, a.out_features, a.k, static_cast<int>(a.y_dtype), false,
-                    GemmInputs::kFp8};
+                    a.fast_accumulation ? GemmInputs::kFp8FastAccumulation : GemmInputs::kFp8};
   FB_ASSIGN_OR_RETURN(GemmPlan * plan, cached_plan(ctx, key, [&] {
                         return make_plan(ctx, shape, "FP8 (outer-vector scaled)", scales);
                       }));

@@ -220,9 +220,13 @@ __global__ void __launch_bounds__(kWarps * 32, MT <= 2 ? 2 : 1)
 #endif
 }
 
-// W (bf16 [out, k]) from the tiled layout: one thread per lane-chunk of a tile.
-__global__ void nvfp4_dequantize_kernel(const uint8_t* __restrict__ w, float global, int64_t out,
-                                        int64_t k, __nv_bfloat16* __restrict__ dst) {
+// W from the tiled layout, one thread per lane-chunk of a tile: as bf16 (code x block scale
+// x global, rounded once) or, with `row_multipliers`, as e4m3 (code x block scale x the row's
+// multiplier, a power of two: rounded once, to nearest even).
+template <bool kFp8>
+__global__ void nvfp4_dequantize_kernel(const uint8_t* __restrict__ w, float global,
+                                        const float* __restrict__ row_multipliers, int64_t out,
+                                        int64_t k, void* __restrict__ dst) {
   const int64_t n_chunks = k / 64, n_tiles = out / 8, total = n_tiles * n_chunks * 32;
   const int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x;
   if (i >= total) return;
@@ -232,7 +236,8 @@ __global__ void nvfp4_dequantize_kernel(const uint8_t* __restrict__ w, float glo
   const uint2 codes = *reinterpret_cast<const uint2*>(unit + lane * 8);
   __nv_bfloat162 s[4];
   decode_scales(*reinterpret_cast<const uint32_t*>(unit + 256 + g * 4), s);
-  __nv_bfloat16* row = dst + (tile * 8 + g) * k + c * 64;
+  const int64_t row = tile * 8 + g;
+  const float multiplier = kFp8 ? row_multipliers[row] : global;
 #pragma unroll
   for (int word = 0; word < 2; ++word) {
     uint32_t b[2][2];
@@ -241,9 +246,16 @@ __global__ void nvfp4_dequantize_kernel(const uint8_t* __restrict__ w, float glo
     for (int j = 0; j < 2; ++j) {
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
-        const float2 v = __bfloat1622float2(*reinterpret_cast<__nv_bfloat162*>(&b[j][h]));
-        *reinterpret_cast<__nv_bfloat162*>(row + (2 * word + j) * 16 + h * 8 + 2 * t) =
-            __floats2bfloat162_rn(v.x * global, v.y * global);
+        float2 v = __bfloat1622float2(*reinterpret_cast<__nv_bfloat162*>(&b[j][h]));
+        v.x *= multiplier;
+        v.y *= multiplier;
+        const int64_t at = row * k + c * 64 + (2 * word + j) * 16 + h * 8 + 2 * t;
+        if constexpr (kFp8) {
+          static_cast<__nv_fp8x2_storage_t*>(dst)[at / 2] =
+              __nv_cvt_float2_to_fp8x2(v, __NV_SATFINITE, __NV_E4M3);
+        } else {
+          static_cast<__nv_bfloat162*>(dst)[at / 2] = __floats2bfloat162_rn(v.x, v.y);
+        }
       }
     }
   }
@@ -366,10 +378,23 @@ Status dequantize_nvfp4(Context& ctx, const uint8_t* w, float global_scale, int6
   const int64_t total = (out_features / 8) * (k / 64) * 32;
   if (total == 0) return Status::ok();
   constexpr int kThreads = 256;
-  nvfp4_dequantize_kernel<<<static_cast<unsigned>((total + kThreads - 1) / kThreads), kThreads, 0,
-                            ctx.stream>>>(w, global_scale, out_features, k,
-                                          reinterpret_cast<__nv_bfloat16*>(w_bf16));
+  nvfp4_dequantize_kernel<false><<<blocks_for(total, kThreads), kThreads, 0, ctx.stream>>>(
+      w, global_scale, nullptr, out_features, k, w_bf16);
   FB_CUDA_LAUNCHED("nvfp4_dequantize");
+  return Status::ok();
+}
+
+Status dequantize_nvfp4_fp8(Context& ctx, const uint8_t* w, const float* row_multipliers,
+                            int64_t out_features, int64_t k, uint8_t* w_fp8) {
+  if (k % 64 != 0 || out_features % 8 != 0) {
+    return invalid_argument("dequantize_nvfp4_fp8: k % 64 == 0 and out % 8 == 0 required");
+  }
+  const int64_t total = (out_features / 8) * (k / 64) * 32;
+  if (total == 0) return Status::ok();
+  constexpr int kThreads = 256;
+  nvfp4_dequantize_kernel<true><<<blocks_for(total, kThreads), kThreads, 0, ctx.stream>>>(
+      w, 1.0f, row_multipliers, out_features, k, w_fp8);
+  FB_CUDA_LAUNCHED("nvfp4_dequantize_fp8");
   return Status::ok();
 }
 

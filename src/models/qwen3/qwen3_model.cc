@@ -5,12 +5,12 @@
 
 #include "base/file.h"
 #include "core/arena_allocator.h"
-#include "models/qwen3/qwen3_weights.h"
 #include "kernels/cpu/convert.h"
-#include "quant/quantized_checkpoint.h"
-#include "quant/weight_quantizers.h"
+#include "models/qwen3/qwen3_weights.h"
 #include "ops/gather.h"
 #include "ops/transfer.h"
+#include "quant/quantized_checkpoint.h"
+#include "quant/weight_quantizers.h"
 
 namespace fourbrain::models {
 namespace {
@@ -51,7 +51,8 @@ Result<IndexInputs> index_inputs(const RaggedBatch& batch, const std::vector<int
 
 // The stacked parts quantized to FP8 with per-output-channel scales (ModelOpt's export
 // semantics, quant/weight_quantizers.h), as an FP8 Linear on the GPU.
-Result<nn::Linear> fp8_linear(const std::vector<Tensor>& parts, Allocator& device_memory) {
+Result<nn::Linear> fp8_linear(const std::vector<Tensor>& parts, Allocator& device_memory,
+                              bool fast_accumulation) {
   FB_ASSIGN_OR_RETURN(Tensor stacked, nn::stack_rows(parts));
   const int64_t rows = stacked.dim(0), cols = stacked.dim(1);
   std::vector<float> w(static_cast<size_t>(rows * cols));
@@ -60,12 +61,13 @@ Result<nn::Linear> fp8_linear(const std::vector<Tensor>& parts, Allocator& devic
                                                  stacked.dtype() == DType::kBF16);
   const Tensor codes = Tensor::borrow(DType::kU8, {rows, cols}, q.codes.data(), nullptr);
   const Tensor scales = Tensor::borrow(DType::kF32, {rows}, q.scales.data(), nullptr);
-  return nn::Linear::from_fp8(codes, scales, device_memory);
+  return nn::Linear::from_fp8(codes, scales, device_memory, fast_accumulation);
 }
 
 // The stacked parts quantized to NVFP4 (ModelOpt's export semantics: e2m1 codes, e4m3
 // scales per 16 inputs, one global scale), as an NVFP4 Linear on the GPU.
-Result<nn::Linear> nvfp4_linear(const std::vector<Tensor>& parts, Allocator& device_memory) {
+Result<nn::Linear> nvfp4_linear(const std::vector<Tensor>& parts, Allocator& device_memory,
+                                bool fast_accumulation) {
   FB_ASSIGN_OR_RETURN(Tensor stacked, nn::stack_rows(parts));
   const int64_t rows = stacked.dim(0), cols = stacked.dim(1);
   std::vector<float> w(static_cast<size_t>(rows * cols));
@@ -74,7 +76,7 @@ Result<nn::Linear> nvfp4_linear(const std::vector<Tensor>& parts, Allocator& dev
   const Tensor packed = Tensor::borrow(DType::kU8, {rows, cols / 2}, q.packed.data(), nullptr);
   const Tensor scales =
       Tensor::borrow(DType::kU8, {rows, cols / quant::kNvfp4Block}, q.block_scale.data(), nullptr);
-  return nn::Linear::from_nvfp4(packed, scales, q.scale_2, device_memory);
+  return nn::Linear::from_nvfp4(packed, scales, q.scale_2, device_memory, fast_accumulation);
 }
 
 }  // namespace
@@ -116,9 +118,11 @@ Status Qwen3Model::prepare_weights(const Qwen3Weights& w, const Qwen3LoadOptions
     return to_model_device(f32);
   };
   auto linear = [&](const std::vector<Tensor>& parts) -> Result<nn::Linear> {
-    if (options.precision == ops::MatmulPrecision::kFp8) return fp8_linear(parts, *device_memory);
+    if (options.precision == ops::MatmulPrecision::kFp8) {
+      return fp8_linear(parts, *device_memory, !options.fp8_precise_accumulation);
+    }
     if (options.precision == ops::MatmulPrecision::kNvfp4) {
-      return nvfp4_linear(parts, *device_memory);
+      return nvfp4_linear(parts, *device_memory, !options.fp8_precise_accumulation);
     }
     return nn::Linear::from_parts(parts, options.precision, {}, device_memory);
   };
@@ -163,8 +167,9 @@ Status Qwen3Model::upload_nvfp4_embeddings() {
   kernels::cpu::convert_to_f32_parallel(embed_tokens_.raw_data(), embed_tokens_.dtype(),
                                         rows * cols, w.data());
   FB_ASSIGN_OR_RETURN(quant::Nvfp4Weight q, quant::quantize_nvfp4(w.data(), rows, cols));
-  FB_ASSIGN_OR_RETURN(nvfp4_embed_codes_,
-                      to_model_device(Tensor::borrow(DType::kU8, {rows, cols / 2}, q.packed.data(), nullptr)));
+  FB_ASSIGN_OR_RETURN(
+      nvfp4_embed_codes_,
+      to_model_device(Tensor::borrow(DType::kU8, {rows, cols / 2}, q.packed.data(), nullptr)));
   FB_ASSIGN_OR_RETURN(nvfp4_embed_scales_,
                       to_model_device(Tensor::borrow(DType::kU8, {rows, cols / quant::kNvfp4Block},
                                                      q.block_scale.data(), nullptr)));
@@ -198,11 +203,14 @@ size_t Qwen3Model::arena_bytes(int64_t n_tokens) const {
   const size_t attn_width = static_cast<size_t>(c.n_heads) * c.head_dim;
   const auto inter = static_cast<size_t>(c.intermediate_size);
   auto f = [](size_t bytes) { return ArenaAllocator::footprint(bytes); };
+  // A GEMM input of k columns: bf16, or FP8 codes and a scale per row (whichever is larger:
+  // NVFP4 weights take either, by batch size).
+  auto gemm_input = [&](size_t k) { return std::max(f(t * k * 2), f(t * k) + f(t * 4)); };
   // Every buffer forward_on() takes on a GPU, for t tokens in as many sequences (the worst
   // case): indices, x, normed, qkv, attn, proj (empty), gate_up, act, pooled, rattn, rx.
-  return f((4 * t + 1) * 4) + f(t * h * 4) + f(t * h * 2) + f(t * qkv_width * 2) +
-         f(t * attn_width * 2) + f(0) + f(t * 2 * inter * 2) + f(t * inter * 2) +
-         f(t * h * 4) + f(t * attn_width * 2) + f(t * h * 4);
+  return f((4 * t + 1) * 4) + f(t * h * 4) + gemm_input(h) + f(t * qkv_width * 2) +
+         f(t * attn_width * 2) + f(0) + f(t * 2 * inter * 2) + gemm_input(inter) + f(t * h * 4) +
+         f(t * attn_width * 2) + f(t * h * 4);
 }
 
 Result<nn::Linear> Qwen3Model::output_rows_head(const std::vector<int32_t>& token_ids) const {
@@ -269,26 +277,34 @@ Result<Tensor> Qwen3Model::forward_on(const RaggedBatch& batch, Allocator& scrat
   const DType gemm_in = precision_ == ops::MatmulPrecision::kF32 ? DType::kF32 : DType::kBF16;
   const DType gemm_out = cuda_ ? DType::kBF16 : DType::kF32;
   const DType f32 = DType::kF32;
+  // Where the weights take FP8 rows the norms and SwiGLU write them for the GEMMs directly.
+  auto gemm_input = [&](int64_t cols) -> Result<ops::LinearInput> {
+    if (fp8_rows(n)) return ops::LinearInput::fp8_rows(n, cols, scratch);
+    FB_ASSIGN_OR_RETURN(Tensor values, matrix(scratch, gemm_in, n, cols));
+    return ops::LinearInput(std::move(values));
+  };
   FB_ASSIGN_OR_RETURN(Tensor x, matrix(scratch, f32, n, h));  // residual stream
-  FB_ASSIGN_OR_RETURN(Tensor normed, matrix(scratch, gemm_in, n, h));
+  FB_ASSIGN_OR_RETURN(ops::LinearInput normed, gemm_input(h));
   FB_ASSIGN_OR_RETURN(Tensor qkv, matrix(scratch, gemm_out, n, qkv_width));
   FB_ASSIGN_OR_RETURN(Tensor attn, matrix(scratch, gemm_in, n, attn_width));
   // The CPU's add_rms_norm reads the projections from here; a GPU adds them in the GEMM.
   FB_ASSIGN_OR_RETURN(Tensor proj, matrix(scratch, f32, cuda_ ? 0 : n, h));
   FB_ASSIGN_OR_RETURN(Tensor gate_up, matrix(scratch, gemm_out, n, 2 * c.intermediate_size));
-  FB_ASSIGN_OR_RETURN(Tensor act, matrix(scratch, gemm_in, n, c.intermediate_size));
-  FB_ASSIGN_OR_RETURN(Tensor pooled, matrix(scratch, f32, n_seqs, h));  // final norm's output
+  FB_ASSIGN_OR_RETURN(ops::LinearInput act, gemm_input(c.intermediate_size));
+  FB_ASSIGN_OR_RETURN(Tensor pooled_f32, matrix(scratch, f32, n_seqs, h));
+  ops::LinearInput pooled(pooled_f32);  // the final norm's output
 
   // residual += linear(in); out = rms_norm(residual). On a GPU the add is the GEMM's
   // epilogue; on the CPU it is fused into the norm (via `proj`).
-  auto residual_step = [&](const nn::Linear& linear, const Tensor& input, Tensor& proj_rows,
-                           Tensor& residual, const Tensor& norm, Tensor& out) -> Status {
+  auto residual_step = [&](const nn::Linear& linear, const ops::LinearInput& input,
+                           Tensor& proj_rows, Tensor& residual, const Tensor& norm,
+                           ops::LinearInput& out) -> Status {
     if (cuda_) {
       FB_RETURN_IF_ERROR(linear.forward_accumulate(input, residual));
       return ops::rms_norm(residual, norm, eps, out);
     }
     FB_RETURN_IF_ERROR(linear.forward(input, proj_rows));
-    return ops::add_rms_norm(residual, proj_rows, norm, eps, out);
+    return ops::add_rms_norm(residual, proj_rows, norm, eps, out.values());
   };
   if (nvfp4_embed_codes_.defined()) {
     FB_RETURN_IF_ERROR(ops::embedding_lookup_nvfp4(nvfp4_embed_codes_, nvfp4_embed_scales_,
@@ -300,7 +316,8 @@ Result<Tensor> Qwen3Model::forward_on(const RaggedBatch& batch, Allocator& scrat
   FB_RETURN_IF_ERROR(ops::rms_norm(x, layers_[0].input_norm, eps, normed));
   // Rows still live: every token until the last layer's attention, then only the last
   // token of each sequence (nothing after the last attention mixes tokens).
-  Tensor rx = x, rnormed = normed, rattn = attn, rproj = proj, rgate_up = gate_up, ract = act;
+  Tensor rx = x, rattn = attn, rproj = proj, rgate_up = gate_up;
+  ops::LinearInput rnormed = normed, ract = act;
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Layer& l = layers_[i];
     const bool last_layer = i + 1 == layers_.size();
@@ -309,8 +326,8 @@ Result<Tensor> Qwen3Model::forward_on(const RaggedBatch& batch, Allocator& scrat
     FB_RETURN_IF_ERROR(ops::qk_norm_rope(qkv, c.n_heads, c.n_kv_heads, c.head_dim, l.q_norm,
                                          l.k_norm, eps, in.positions,
                                          static_cast<float>(c.rope_theta)));
-    FB_RETURN_IF_ERROR(ops::attention(qkv, in.cu_seqlens, batch.max_seqlen, c.n_heads,
-                                      c.n_kv_heads, c.head_dim, /*causal=*/true, attn));
+    FB_RETURN_IF_ERROR(ops::attention(qkv, in.cu_seqlens, batch.max_seqlen, c.n_heads, c.n_kv_heads,
+                                      c.head_dim, /*causal=*/true, attn));
     if (last_layer) {
       FB_ASSIGN_OR_RETURN(rattn, matrix(scratch, gemm_in, n_seqs, attn_width));
       FB_ASSIGN_OR_RETURN(rx, matrix(scratch, f32, n_seqs, h));
@@ -327,9 +344,9 @@ Result<Tensor> Qwen3Model::forward_on(const RaggedBatch& batch, Allocator& scrat
     FB_RETURN_IF_ERROR(
         residual_step(l.down, ract, rproj, rx, next_norm, last_layer ? pooled : rnormed));
   }
-  if (!cuda_) return pooled;
+  if (!cuda_) return pooled_f32;
   FB_ASSIGN_OR_RETURN(Tensor host, Tensor::empty(f32, {n_seqs, h}));
-  FB_RETURN_IF_ERROR(ops::copy(pooled, host));  // waits for the whole pass
+  FB_RETURN_IF_ERROR(ops::copy(pooled_f32, host));  // waits for the whole pass
   return host;
 }
 

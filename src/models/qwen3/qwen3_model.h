@@ -28,19 +28,25 @@ namespace fourbrain::models {
 
 struct Qwen3LoadOptions {
   ops::MatmulPrecision precision = ops::MatmulPrecision::kF32;
-  int cuda_device = -1;             // -1: the CPU; else the GPU's ordinal (bf16 only)
-  int64_t max_batch_tokens = 8192;  // on a GPU: sizes each instance's activation arena
+  int cuda_device = -1;              // -1: the CPU; else the GPU's ordinal (bf16 only)
+  int64_t max_batch_tokens = 8192;   // on a GPU: sizes each instance's activation arena
   bool quantize_embeddings = false;  // nvfp4 only: the embedding table in NVFP4 too
+  // GEMMs on FP8 tensor cores (fp8; nvfp4 beyond 64 tokens on Hopper) promote their partial
+  // sums to f32 as they go, instead of the faster default that keeps them in the tensor
+  // cores' accumulator (ops::LinearWeight::prepare_fp8; docs/BENCHMARKS.md measures both).
+  bool fp8_precise_accumulation = false;
 };
 
 // How the embedder and the reranker run their model.
 struct Qwen3RunOptions {
   ops::MatmulPrecision precision = ops::MatmulPrecision::kF32;
-  int64_t max_batch_tokens = 8192;  // tokens per ragged batch (bounds activation memory)
-  int cuda_device = -1;             // -1: the CPU
-  bool quantize_embeddings = false;  // see Qwen3LoadOptions
+  int64_t max_batch_tokens = 8192;        // tokens per ragged batch (bounds activation memory)
+  int cuda_device = -1;                   // -1: the CPU
+  bool quantize_embeddings = false;       // see Qwen3LoadOptions
+  bool fp8_precise_accumulation = false;  // see Qwen3LoadOptions
   Qwen3LoadOptions load_options() const {
-    return {precision, cuda_device, max_batch_tokens, quantize_embeddings};
+    return {precision, cuda_device, max_batch_tokens, quantize_embeddings,
+            fp8_precise_accumulation};
   }
 };
 
@@ -99,6 +105,11 @@ class Qwen3Model {
   Result<Tensor> forward_on(const RaggedBatch& batch, Allocator& scratch) const;
   // A host tensor on the CPU; uploaded to the model's GPU otherwise.
   Result<Tensor> to_model_device(const Tensor& host) const;
+  // Whether the ops feeding the GEMMs write FP8 rows (ops::LinearInput) for n tokens: when
+  // the weights take them (FP8 weights; NVFP4 on Hopper beyond the small-batch kernel).
+  bool fp8_rows(int64_t n) const {
+    return cuda_ && !layers_.empty() && layers_[0].qkv.takes_fp8_rows(n);
+  }
 
   // The GPU the model runs on (null: the CPU); declared first so that it is destroyed
   // after the weights it holds.
@@ -113,8 +124,8 @@ class Qwen3Model {
   // e4m3 scales u8 [vocab, hidden / 16], one global scale.
   Tensor nvfp4_embed_codes_, nvfp4_embed_scales_;
   float nvfp4_embed_global_ = 0.0f;
-  Tensor output_matrix_;            // [vocab, hidden] lm_head or tied embed_tokens (borrowed)
-  Tensor score_;                    // [num_labels, hidden] (borrowed), seq-cls only
+  Tensor output_matrix_;  // [vocab, hidden] lm_head or tied embed_tokens (borrowed)
+  Tensor score_;          // [num_labels, hidden] (borrowed), seq-cls only
   std::vector<Layer> layers_;
   Tensor final_norm_;  // f32 [hidden]
 };

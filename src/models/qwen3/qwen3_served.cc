@@ -15,6 +15,7 @@ Qwen3RunOptions run_options(const ServedModelOptions& options) {
   run.max_batch_tokens = options.max_batch_tokens;
   run.cuda_device = options.cuda_device;
   run.quantize_embeddings = options.quantize_embeddings;
+  run.fp8_precise_accumulation = options.fp8_precise_accumulation;
   return run;
 }
 
