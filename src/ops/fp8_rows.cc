@@ -13,7 +13,7 @@ using detail::describe;
 
 namespace {
 
-// "u8[n, k] codes with f32[n] scales", for messages.
+// "FP8 rows (codes u8[n, k], scales f32[n])", for messages.
 std::string describe(const Fp8Rows& rows) {
   return "FP8 rows (codes " + detail::describe(rows.codes) + ", scales " +
          detail::describe(rows.scales) + ")";

@@ -160,7 +160,8 @@ Status linear_accumulate(const Tensor& x, const LinearWeight& weight, Tensor& y)
 
 namespace {
 
-// An FP8 weight's product of FP8 rows (shapes as linear() checks them).
+// A CUDA weight's product of FP8 rows, once their shape fits the weight and y (only FP8
+// weights, and NVFP4 ones on Hopper, take them).
 Status multiply_fp8_rows(const Fp8Rows& x, const LinearWeight& weight, Tensor& y, bool accumulate) {
   constexpr std::string_view kOp = "linear";
   const auto* cuda_weight = dynamic_cast<const detail::CudaWeight*>(&weight);
