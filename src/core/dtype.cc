@@ -32,6 +32,20 @@ int dtype_bits(DType dtype) {
   return 0;
 }
 
+float e4m3_to_f32(uint8_t code) {
+  const bool negative = code & 0x80;
+  const int exponent = (code >> 3) & 0xF, mantissa = code & 0x7;
+  float magnitude;
+  if (exponent == 0xF && mantissa == 0x7) {
+    magnitude = std::nanf("");
+  } else if (exponent == 0) {
+    magnitude = std::ldexp(static_cast<float>(mantissa), -9);  // subnormal: m/8 * 2^-6
+  } else {
+    magnitude = std::ldexp(1.0f + static_cast<float>(mantissa) / 8.0f, exponent - 7);
+  }
+  return negative ? -magnitude : magnitude;
+}
+
 float f16_to_f32(uint16_t h) {
   uint32_t sign = (h & 0x8000u) << 16;
   uint32_t exponent = (h >> 10) & 0x1fu;

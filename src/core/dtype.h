@@ -32,6 +32,9 @@ inline uint16_t f32_to_bf16(float value) {
 }
 
 float f16_to_f32(uint16_t bits);
+// An FP8 E4M3 code (float8_e4m3fn: bias 7, no infinities, 0x7F/0xFF NaN) as f32: exact.
+// The rounding direction, f32 -> e4m3, lives in quant/fp_formats.h.
+float e4m3_to_f32(uint8_t code);
 uint16_t f32_to_f16(float value);
 
 }  // namespace fourbrain

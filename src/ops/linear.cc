@@ -173,6 +173,8 @@ Status multiply_fp8_rows(const Fp8Rows& x, const LinearWeight& weight, Tensor& y
                                  std::to_string(weight.out_features()) + ", " +
                                  std::to_string(weight.in_features()) + "]");
   }
+  FB_ASSIGN_OR_RETURN(DeviceKind device, detail::op_device(kOp, {&x.codes, &x.scales, &y}));
+  if (device != DeviceKind::kCuda) return bad_argument(kOp, "FP8 rows and y must be on CUDA");
   return cuda_weight->multiply_fp8(x, y, accumulate);
 }
 

@@ -20,8 +20,8 @@ class CudaWeight : public LinearWeight {
   // y (f32/bf16) = x (bf16) · Wᵀ (+ bias), or y (f32) += that with `accumulate`; shapes
   // checked by ops::linear.
   virtual Status multiply(const Tensor& x, Tensor& y, bool accumulate) const = 0;
-  // The same from activations already quantized to FP8 rows: FP8 weights only (others say
-  // so with InvalidArgument).
+  // The same from activations already quantized to FP8 rows (on CUDA, checked by
+  // ops::linear): FP8 weights, and NVFP4 ones on Hopper; others say so with InvalidArgument.
   virtual Status multiply_fp8(const Fp8Rows& x, Tensor& y, bool accumulate) const;
 };
 

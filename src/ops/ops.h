@@ -113,7 +113,6 @@ class LinearInput {
   Tensor& values() { return values_; }
   const Fp8Rows& fp8() const { return rows_; }
   Fp8Rows& fp8() { return rows_; }
-  int64_t rows() const { return is_fp8() ? rows_.codes.dim(0) : values_.dim(0); }
   LinearInput slice_rows(int64_t begin, int64_t end) const;
 
  private:

@@ -30,20 +30,6 @@ uint8_t f32_to_e4m3(float x) {
   return static_cast<uint8_t>(result | (sign >> 24));
 }
 
-float e4m3_to_f32(uint8_t code) {
-  const bool negative = code & 0x80;
-  const int exponent = (code >> 3) & 0xF, mantissa = code & 0x7;
-  float magnitude;
-  if (exponent == 0xF && mantissa == 0x7) {
-    magnitude = std::nanf("");
-  } else if (exponent == 0) {
-    magnitude = std::ldexp(static_cast<float>(mantissa), -9);  // subnormal: m/8 * 2^-6
-  } else {
-    magnitude = std::ldexp(1.0f + static_cast<float>(mantissa) / 8.0f, exponent - 7);
-  }
-  return negative ? -magnitude : magnitude;
-}
-
 uint8_t f32_to_e2m1(float x) {
   // searchsorted(bounds, |x|) counts the bounds below |x|; on the bounds 0.75, 1.75 and 3.5
   // (ties whose even code is the upper one) one more.

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "core/dtype.h"
+
 namespace fourbrain::quant {
 
 constexpr float kE4m3Max = 448.0f;
@@ -16,7 +18,7 @@ constexpr float kE2m1Max = 6.0f;
 // even; |x| above 448 saturates to ±448 (infinities too); NaN gives 0x7F with x's sign bit.
 // Older PyTorch gave NaN past 464; weight quantizers never get there (scale = amax / 448).
 uint8_t f32_to_e4m3(float x);
-float e4m3_to_f32(uint8_t code);
+using ::fourbrain::e4m3_to_f32;  // core/dtype.h: decoding is exact, needed below quant too
 
 // ModelOpt's NVFP4QTensor._cast_fp4: round to nearest, ties to the even code, saturating at
 // 6; negative inputs (not -0.0) get the sign bit even when they round to zero.

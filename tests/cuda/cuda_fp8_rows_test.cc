@@ -23,9 +23,10 @@ class CudaFp8RowsTest : public testing::GpuTest {
   }
 
   // The GPU's rows against the host quantizer applied to `values` (f32 [n, k]): the scale is
-  // amax / 448 and each code e4m3(v / scale). The values come from the f32 variant of the
-  // same op, so codes may differ only where the two kernels round a value differently: at
-  // most one code step, on at most 0.5 % of the codes.
+  // amax / 448 and each code e4m3(v / scale). The values come from the same op on the CPU
+  // backend (itself held to transformers), whose f32 results differ from the GPU's in the
+  // last bits: the scales agree to 1e-5 and a code may differ only where such a difference
+  // crosses a rounding boundary, by one step, on at most 0.5 % of the codes.
   void expect_rows_of(const ops::Fp8Rows& got, const std::vector<float>& values, int64_t n,
                       int64_t k) {
     const Tensor codes = to_host(got.codes), scales = to_host(got.scales);
@@ -34,7 +35,7 @@ class CudaFp8RowsTest : public testing::GpuTest {
       float amax = 0.0f;
       for (int64_t j = 0; j < k; ++j) amax = std::max(amax, std::abs(values[r * k + j]));
       const float scale = amax > 0.0f ? amax / 448.0f : 1.0f;
-      ASSERT_NEAR(scales.data<float>()[r], scale, 1e-6 * scale) << "row " << r;
+      ASSERT_NEAR(scales.data<float>()[r], scale, 1e-5 * scale) << "row " << r;
       for (int64_t j = 0; j < k; ++j) {
         const int want = quant::f32_to_e4m3(values[r * k + j] / scale);
         const int have = codes.data<uint8_t>()[r * k + j];
@@ -48,33 +49,35 @@ class CudaFp8RowsTest : public testing::GpuTest {
   }
 };
 
-TEST_F(CudaFp8RowsTest, RmsNormWritesTheRowsOfItsF32Output) {
+TEST_F(CudaFp8RowsTest, RmsNormWritesTheRowsOfTheCpuNorm) {
   // 8 values at a time and one by one; rows held in registers, and rows too long for that
   // (more than 8 chunks a thread) computed twice.
   for (int64_t h : {4096, 1000, 16392, 2500}) {
     const int64_t n = h > 4096 ? 3 : 37;
-    Tensor x = to_gpu(random_host(DType::kF32, {n, h}, 1));
-    Tensor w = to_gpu(random_host(DType::kF32, {h}, 2));
-    Tensor f32 = Tensor::empty(DType::kF32, {n, h}, *mem_).value();
-    ASSERT_TRUE(ops::rms_norm(x, w, 1e-6f, f32).is_ok());
+    const Tensor x = random_host(DType::kF32, {n, h}, 1), w = random_host(DType::kF32, {h}, 2);
+    Tensor cpu = Tensor::empty(DType::kF32, {n, h}).value();
+    ASSERT_TRUE(ops::rms_norm(x, w, 1e-6f, cpu).is_ok());
     ops::LinearInput rows = fp8_rows(n, h);
-    const Status st = ops::rms_norm(x, w, 1e-6f, rows);
+    const Status st = ops::rms_norm(to_gpu(x), to_gpu(w), 1e-6f, rows);
     ASSERT_TRUE(st.is_ok()) << st.to_string();
-    expect_rows_of(rows.fp8(), floats(to_host(f32)), n, h);
+    expect_rows_of(rows.fp8(), floats(cpu), n, h);
   }
 }
 
-TEST_F(CudaFp8RowsTest, SiluMulWritesTheRowsOfItsF32Output) {
+TEST_F(CudaFp8RowsTest, SiluMulWritesTheRowsOfTheCpuSiluMul) {
   for (DType in : {DType::kBF16, DType::kF32}) {
     for (int64_t inter : {384, 100, 16392, 2100}) {  // as the norm's widths
       const int64_t n = inter > 384 ? 3 : 29;
-      Tensor gu = to_gpu(random_host(in, {n, 2 * inter}, 9));
-      Tensor f32 = Tensor::empty(DType::kF32, {n, inter}, *mem_).value();
-      ASSERT_TRUE(ops::silu_mul(gu, f32).is_ok());
+      const Tensor gu = random_host(in, {n, 2 * inter}, 9);
+      // The CPU op reads f32: the bf16 values widened exactly.
+      std::vector<float> gu_f32 = floats(gu);
+      Tensor cpu_in = Tensor::borrow(DType::kF32, {n, 2 * inter}, gu_f32.data(), nullptr);
+      Tensor cpu = Tensor::empty(DType::kF32, {n, inter}).value();
+      ASSERT_TRUE(ops::silu_mul(cpu_in, cpu).is_ok());
       ops::LinearInput rows = fp8_rows(n, inter);
-      const Status st = ops::silu_mul(gu, rows);
+      const Status st = ops::silu_mul(to_gpu(gu), rows);
       ASSERT_TRUE(st.is_ok()) << st.to_string();
-      expect_rows_of(rows.fp8(), floats(to_host(f32)), n, inter);
+      expect_rows_of(rows.fp8(), floats(cpu), n, inter);
     }
   }
 }
@@ -151,7 +154,8 @@ TEST_F(CudaFp8RowsTest, RowsThatDoNotFitAreErrors) {
   Tensor y = Tensor::empty(DType::kF32, {4, 32}, *mem_).value();
   Status st = ops::linear(rows, **bf16_weight, y);
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << st.to_string();
-  EXPECT_NE(st.message().find("FP8 rows feed FP8 weights only"), std::string::npos);
+  EXPECT_NE(st.message().find("FP8 rows feed FP8 weights only"), std::string::npos)
+      << st.to_string();
 
   Tensor x = to_gpu(random_host(DType::kF32, {4, k + 8}, 6));  // wider than the rows
   Tensor nw = to_gpu(random_host(DType::kF32, {k + 8}, 7));
