@@ -71,6 +71,54 @@ TEST_P(CtCheckpointTest, DequantizesBitExactlyAsCompressedTensors) {
   }
 }
 
+// Opened for a GPU model, the weights stay as llm-compressor stored them: the very bytes of
+// the file (borrowed from its mapping, not copied), scales as compressed-tensors applies them,
+// placeholders of the logical shape where models bind them, and dequantizing gives
+// compressed-tensors' values.
+bool same_bytes(const formats::TensorEntry& kept, const formats::TensorEntry& file) {
+  return kept.mapping != nullptr && kept.tensor.nbytes() == file.tensor.nbytes() &&
+         std::memcmp(kept.tensor.raw_data(), file.tensor.raw_data(), file.tensor.nbytes()) == 0;
+}
+
+TEST_P(CtCheckpointTest, KeepsTheStoredCodesAndScales) {
+  auto kept = quant::open_checkpoint_keeping_quantized(dir_);
+  ASSERT_TRUE(kept.is_ok()) << kept.status().to_string();
+  auto raw = formats::Checkpoint::open(dir_);
+  ASSERT_TRUE(raw.is_ok());
+  const formats::JsonValue weights = *golden_->find("weights");
+  ASSERT_EQ(kept->stored.size(), weights.size());
+  for (size_t i = 0; i < weights.size(); ++i) {
+    const std::string name(weights.at(i).find("name")->as_string());
+    SCOPED_TRACE(name);
+    const quant::StoredLinear* stored = kept->find(name);
+    ASSERT_NE(stored, nullptr);
+    const std::string module = name.substr(0, name.size() - 7);
+    const formats::TensorEntry* placeholder = kept->checkpoint.find(name);
+    ASSERT_NE(placeholder, nullptr);
+    EXPECT_FALSE(placeholder->tensor.defined());
+    EXPECT_EQ(placeholder->shape, Shape({stored->rows, stored->cols}));
+    if (stored->precision == quant::QuantPrecision::kNvfp4) {
+      const formats::TensorEntry* packed = raw->find(module + ".weight_packed");
+      const formats::TensorEntry* global = raw->find(module + ".weight_global_scale");
+      ASSERT_TRUE(packed && global);
+      EXPECT_TRUE(same_bytes(stored->codes, *packed));
+      EXPECT_TRUE(same_bytes(stored->block_scales, *raw->find(module + ".weight_scale")));
+      float g;
+      std::memcpy(&g, global->tensor.raw_data(), 4);
+      EXPECT_EQ(stored->global_divisor, g);
+      EXPECT_EQ(stored->global_scale, 1.0f / g);
+    } else {
+      EXPECT_TRUE(same_bytes(stored->codes, *raw->find(name)));
+      EXPECT_EQ(stored->row_scales.size(), static_cast<size_t>(stored->rows));
+    }
+    auto dequantized = quant::dequantize_stored(*stored);
+    ASSERT_TRUE(dequantized.is_ok());
+    const auto* bytes = static_cast<const char*>(dequantized->raw_data());
+    EXPECT_EQ(sha256_hex(std::string(bytes, dequantized->nbytes())),
+              weights.at(i).find("sha256_bf16")->as_string());
+  }
+}
+
 TEST_P(CtCheckpointTest, EmbedsAsTransformersOnTheDecompressedWeights) {
   const formats::JsonValue cases = *golden_->find("embeddings");
   const bool qwen3 = golden_->find("model")->as_string() == "qwen3";

@@ -1,5 +1,6 @@
 #include "core/dtype.h"
 
+#include <array>
 #include <cmath>
 
 namespace fourbrain {
@@ -32,7 +33,9 @@ int dtype_bits(DType dtype) {
   return 0;
 }
 
-float e4m3_to_f32(uint8_t code) {
+namespace {
+
+float decode_e4m3(uint8_t code) {
   const bool negative = code & 0x80;
   const int exponent = (code >> 3) & 0xF, mantissa = code & 0x7;
   float magnitude;
@@ -44,6 +47,18 @@ float e4m3_to_f32(uint8_t code) {
     magnitude = std::ldexp(1.0f + static_cast<float>(mantissa) / 8.0f, exponent - 7);
   }
   return negative ? -magnitude : magnitude;
+}
+
+}  // namespace
+
+float e4m3_to_f32(uint8_t code) {
+  // All 256 decodings, made once: dequantizing a checkpoint decodes billions of scales.
+  static const std::array<float, 256> table = [] {
+    std::array<float, 256> t{};
+    for (int c = 0; c < 256; ++c) t[static_cast<size_t>(c)] = decode_e4m3(static_cast<uint8_t>(c));
+    return t;
+  }();
+  return table[code];
 }
 
 float f16_to_f32(uint16_t h) {

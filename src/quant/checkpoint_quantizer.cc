@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 
@@ -50,7 +51,9 @@ struct ErrorStats {
   std::string worst;
   void add(const std::string& module, const std::vector<float>& w, const std::vector<float>& deq) {
     double num = 0, den = 0;
-    for (size_t i = 0; i < w.size(); ++i) {
+    const auto size = static_cast<int64_t>(w.size());
+#pragma omp parallel for reduction(+ : num, den) schedule(static)
+    for (int64_t i = 0; i < size; ++i) {
       num += (double(w[i]) - deq[i]) * (double(w[i]) - deq[i]);
       den += double(w[i]) * w[i];
     }
@@ -69,10 +72,38 @@ Status copy_bytes(const std::vector<T>& v, std::span<uint8_t> out) {
   return Status::ok();
 }
 
+// Linear layers that read the same input, which servers fuse into one GEMM (vLLM, TensorRT-LLM,
+// fourbrain): "<parent>.<leaf>" with the leaves of one set.
+const std::vector<std::vector<std::string>> kFusedLeaves = {
+    {"q_proj", "k_proj", "v_proj"}, {"gate_proj", "up_proj"}, {"query", "key", "value"}};
+
+// "<parent>#<set>" for a module of a fused set, else "".
+std::string fused_group(const std::string& module) {
+  const size_t dot = module.rfind('.');
+  const std::string leaf = dot == std::string::npos ? module : module.substr(dot + 1);
+  for (size_t i = 0; i < kFusedLeaves.size(); ++i) {
+    for (const std::string& l : kFusedLeaves[i]) {
+      if (l == leaf) return module.substr(0, dot + 1) + "#" + std::to_string(i);
+    }
+  }
+  return "";
+}
+
+float amax_of(const formats::TensorEntry& e) {
+  const std::vector<float> w = to_f32(e);
+  const auto n = static_cast<int64_t>(w.size());
+  float m = 0;
+#pragma omp parallel for reduction(max : m) schedule(static)
+  for (int64_t i = 0; i < n; ++i) m = std::max(m, std::fabs(w[static_cast<size_t>(i)]));
+  return m;
+}
+
 // Declares the quantized tensors of one module; their bytes are made during write(), each
-// output from a fresh f32 copy of the source tensor.
+// output from a fresh f32 copy of the source tensor. NVFP4: `scale_2` is the module's global
+// scale (shared by a fused set), or 0 for the tensor's own.
 Status add_quantized(formats::SafetensorsWriter& writer, const formats::TensorEntry& e,
-                     const std::string& module, QuantPrecision precision, ErrorStats& errors) {
+                     const std::string& module, QuantPrecision precision, float scale_2,
+                     ErrorStats& errors) {
   const int64_t rows = e.shape[0], cols = e.shape[1];
   const formats::TensorEntry* src = &e;
   const bool from_bf16 = e.dtype == DType::kBF16;
@@ -97,7 +128,8 @@ Status add_quantized(formats::SafetensorsWriter& writer, const formats::TensorEn
       module + ".weight", DType::kU8, Shape({rows, cols / 2}),
       [=, &errors](std::span<uint8_t> out) -> Status {
         const std::vector<float> w = to_f32(*src);
-        FB_ASSIGN_OR_RETURN(Nvfp4Weight q, quantize_nvfp4(w.data(), rows, cols));
+        const float s2 = scale_2 > 0 ? scale_2 : nvfp4_scale_2(w.data(), rows, cols);
+        FB_ASSIGN_OR_RETURN(Nvfp4Weight q, quantize_nvfp4(w.data(), rows, cols, s2));
         std::vector<float> deq(w.size());
         dequantize_nvfp4(q, deq.data());
         errors.add(module, w, deq);
@@ -107,11 +139,12 @@ Status add_quantized(formats::SafetensorsWriter& writer, const formats::TensorEn
       module + ".weight_scale", DType::kFp8E4M3, Shape({rows, cols / kNvfp4Block}),
       [=](std::span<uint8_t> out) {
         const std::vector<float> w = to_f32(*src);
-        const float scale_2 = nvfp4_scale_2(w.data(), rows, cols);
-        return copy_bytes(nvfp4_block_scales(w.data(), rows, cols, scale_2), out);
+        const float s2 = scale_2 > 0 ? scale_2 : nvfp4_scale_2(w.data(), rows, cols);
+        return copy_bytes(nvfp4_block_scales(w.data(), rows, cols, s2), out);
       }));
   return writer.add_deferred(module + ".weight_scale_2", DType::kF32, Shape(std::vector<int64_t>{}),
                              [=](std::span<uint8_t> out) {
+                               if (scale_2 > 0) return copy_bytes(std::vector<float>{scale_2}, out);
                                const std::vector<float> w = to_f32(*src);
                                const std::vector<float> s = {nvfp4_scale_2(w.data(), rows, cols)};
                                return copy_bytes(s, out);
@@ -225,6 +258,7 @@ Result<QuantizeReport> quantize_checkpoint(const std::string& src_dir, const std
   ErrorStats errors;
   QuantizeReport report;
   std::vector<std::string> ignore;
+  std::vector<const formats::TensorEntry*> to_quantize;
   for (const formats::TensorEntry& e : ckpt.entries()) {
     const bool weight = e.name.size() > 7 && e.name.ends_with(".weight") && e.shape.rank() == 2 &&
                         (e.dtype == DType::kBF16 || e.dtype == DType::kF16 || e.dtype == DType::kF32);
@@ -244,8 +278,34 @@ Result<QuantizeReport> quantize_checkpoint(const std::string& src_dir, const std
       FB_RETURN_IF_ERROR(writer.add(e.name, e.dtype, e.shape, {bytes, e.tensor.nbytes()}));
       continue;
     }
-    FB_RETURN_IF_ERROR(add_quantized(writer, e, module, options.precision, errors));
+    to_quantize.push_back(&e);
+  }
+  // NVFP4: a fused set's modules share one global scale, from the largest amax among them
+  // (ModelOpt's export does the same, so that servers can fuse them exactly).
+  std::map<std::string, float> group_amax;
+  if (options.precision == QuantPrecision::kNvfp4) {
+    for (const formats::TensorEntry* e : to_quantize) {
+      const std::string group = fused_group(e->name.substr(0, e->name.size() - 7));
+      if (!group.empty()) group_amax[group] = std::max(group_amax[group], amax_of(*e));
+    }
+  }
+  for (const formats::TensorEntry* e : to_quantize) {
+    const std::string module = e->name.substr(0, e->name.size() - 7);
+    const auto it = group_amax.find(fused_group(module));
+    const float scale_2 = it == group_amax.end() ? 0.0f : nvfp4_scale_2(&it->second, 1, 1);
+    FB_RETURN_IF_ERROR(add_quantized(writer, *e, module, options.precision, scale_2, errors));
     ++report.n_quantized;
+    const auto amax = options.input_amax.find(module);
+    if (options.precision == QuantPrecision::kNvfp4 && amax != options.input_amax.end()) {
+      // ModelOpt's NVFP4 input quantizer: a global scale of amax / (6 * 448), 1 for amax 0.
+      const float input_scale = amax->second > 0 ? nvfp4_scale_2(&amax->second, 1, 1) : 1.0f;
+      FB_RETURN_IF_ERROR(
+          writer.add_deferred(module + ".input_scale", DType::kF32, Shape(std::vector<int64_t>{}),
+                              [=](std::span<uint8_t> out) {
+                                return copy_bytes(std::vector<float>{input_scale}, out);
+                              }));
+      ++report.input_scales;
+    }
   }
   FB_RETURN_IF_ERROR(writer.write(out_dir + "/model.safetensors"));
   report.mean_relative_error = errors.n ? errors.sum / errors.n : 0.0;
@@ -279,6 +339,14 @@ Result<QuantizeReport> quantize_checkpoint(const std::string& src_dir, const std
   m.key("source").begin_object().key("dir").value(fs::absolute(src_dir).string());
   m.key("sha256").value(src_hash).end_object();
   m.key("quantized_modules").value(report.n_quantized);
+  m.key("activations").begin_object();
+  if (report.input_scales > 0) {
+    m.key("input_scales").value("static, from calibration").key("input_scale_tensors");
+    m.value(report.input_scales).key("calibration_texts").value(options.calibration_texts);
+  } else {
+    m.key("input_scales").value("none: quantized per token at run time");
+  }
+  m.end_object();
   m.key("kept_modules").begin_array();
   for (const std::string& k : report.kept) m.value(k);
   m.end_array().key("weight_error").begin_object();

@@ -8,8 +8,10 @@
 // needs the input dimension to be a multiple of 16; other weights are kept and listed.
 //   FP8   quant_algo FP8_PER_CHANNEL_PER_TOKEN: weight F8_E4M3 [N, K], weight_scale F32 [N]
 //         (activations are quantized per token at run time; no input_scale)
-//   NVFP4 quant_algo NVFP4 (weights only: no input_scale is written): weight U8 [N, K/2],
-//         weight_scale F8_E4M3 [N, K/16], weight_scale_2 F32 []
+//   NVFP4 quant_algo NVFP4: weight U8 [N, K/2], weight_scale F8_E4M3 [N, K/16],
+//         weight_scale_2 F32 [] (one for the layers a server fuses: q/k/v, gate/up, as
+//         ModelOpt's export gives them), and with calibration input_scale F32 [] = the
+//         input's amax / (6 * 448), which servers of ModelOpt NVFP4 checkpoints expect
 //
 // Streaming: tensors are read from the memory-mapped source and quantized while the output
 // file is written, one tensor at a time, so memory stays a few times the largest tensor.
@@ -20,19 +22,24 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
+#include "quant/stored_linear.h"
 
 namespace fourbrain::quant {
-
-enum class QuantPrecision { kFp8, kNvfp4 };
 
 struct QuantizeOptions {
   QuantPrecision precision = QuantPrecision::kFp8;
   // Module-name patterns (fnmatch) to keep in their original precision, added to the defaults.
   std::vector<std::string> exclude;
+  // Calibration: module name -> the largest magnitude its input reached on calibration texts
+  // (apps/calibration.h). NVFP4 writes each quantized module's input_scale from it; FP8
+  // activations are quantized per token at run time and need none.
+  std::map<std::string, float> input_amax;
+  int calibration_texts = 0;  // how many texts input_amax came from (for the manifest)
   // Called once the output folder is complete but for its manifest; the JSON object it
   // returns (a fidelity report of the quantized model against the source) goes into the
   // manifest as "fidelity". Unset: no fidelity is measured at compile time.
@@ -46,6 +53,7 @@ struct QuantizeReport {
   double max_relative_error = 0;
   std::string worst_module;
   std::string fidelity;  // measure_fidelity's JSON object, or empty
+  int input_scales = 0;  // input_scale tensors written (NVFP4 with calibration)
 };
 
 inline constexpr const char* kManifestFile = "fourbrain_manifest.json";

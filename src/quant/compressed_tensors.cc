@@ -40,25 +40,7 @@ std::vector<float> floats_of(const TensorEntry& e) {
   return out;
 }
 
-const uint8_t* bytes_of(const TensorEntry& e) {
-  return static_cast<const uint8_t*>(e.tensor.raw_data());
-}
-
 std::string shape_of(const TensorEntry& e) { return e.shape.to_string(); }
-
-// A float result rounded once to `dtype`, as torch stores it.
-Result<Tensor> rounded(const std::vector<float>& w, int64_t rows, int64_t cols, DType dtype) {
-  FB_ASSIGN_OR_RETURN(Tensor out, Tensor::empty(dtype, {rows, cols}));
-  if (dtype == DType::kF32) {
-    std::memcpy(out.raw_data(), w.data(), w.size() * sizeof(float));
-  } else {
-    uint16_t* dst = out.data<uint16_t>();
-    for (size_t i = 0; i < w.size(); ++i) {
-      dst[i] = dtype == DType::kBF16 ? f32_to_bf16(w[i]) : f32_to_f16(w[i]);
-    }
-  }
-  return out;
-}
 
 const TensorEntry* need(const Checkpoint& ckpt, const std::string& name, const CtGroup& group,
                         std::vector<std::string>& problems) {
@@ -71,15 +53,16 @@ const TensorEntry* need(const Checkpoint& ckpt, const std::string& name, const C
 }
 
 // compressed-tensors NaiveQuantizationCompressor.decompress: x_q.to(scale.dtype) * scale.
-Result<Tensor> dequantize_fp8_module(const Checkpoint& ckpt, const std::string& module,
-                                     const CtGroup& group, std::vector<std::string>& problems) {
+// Empty codes: a problem was reported.
+StoredLinear stored_fp8_module(const Checkpoint& ckpt, const std::string& module,
+                               const CtGroup& group, std::vector<std::string>& problems) {
   const TensorEntry* w = need(ckpt, module + ".weight", group, problems);
   const TensorEntry* s = need(ckpt, module + ".weight_scale", group, problems);
-  if (w == nullptr || s == nullptr) return Tensor();
+  if (w == nullptr || s == nullptr) return {};
   if (w->dtype != DType::kFp8E4M3 || w->shape.rank() != 2) {
     problems.push_back(w->name + ": a float-quantized weight must be F8_E4M3 [N, K], not " +
                        std::string(dtype_name(w->dtype)) + " " + shape_of(*w));
-    return Tensor();
+    return {};
   }
   const int64_t rows = w->shape[0], cols = w->shape[1];
   const bool per_channel = group.weights->strategy == "channel";
@@ -94,31 +77,28 @@ Result<Tensor> dequantize_fp8_module(const Checkpoint& ckpt, const std::string& 
     message += group.weights->strategy + ") for weight " + shape_of(*w) + ", not ";
     message += std::string(dtype_name(s->dtype)) + " " + shape_of(*s);
     problems.push_back(std::move(message));
-    return Tensor();
+    return {};
   }
-  Fp8Weight q;
-  q.rows = rows;
-  q.cols = cols;
-  q.scales = floats_of(*s);
-  q.codes.assign(bytes_of(*w), bytes_of(*w) + w->tensor.nbytes());
-  std::vector<float> f32(static_cast<size_t>(rows * cols));
-  dequantize_fp8(q, f32.data());  // e4m3 * scale in f32, as torch's opmath
-  return rounded(f32, rows, cols, s->dtype);
+  // e4m3 * scale in f32 (torch's opmath), then rounded to the scale's dtype.
+  StoredLinear stored{.precision = QuantPrecision::kFp8, .rows = rows, .cols = cols,
+                      .codes = *w, .row_scales = floats_of(*s), .result_dtype = s->dtype};
+  if (!per_channel) stored.row_scales.assign(static_cast<size_t>(rows), stored.row_scales[0]);
+  return stored;
 }
 
 // compressed-tensors NVFP4PackedCompressor.decompress: unpack_fp4_from_uint8 (low nibble
 // first) to bf16, then _dequantize: scale = weight_scale.to(bf16) / global_scale (a [1] f32
-// tensor, so f32), x * scale in f32, .to(bf16).
-Result<Tensor> dequantize_nvfp4_module(const Checkpoint& ckpt, const std::string& module,
-                                       const CtGroup& group, std::vector<std::string>& problems) {
+// tensor, so f32), x * scale in f32, .to(bf16). Empty codes: a problem was reported.
+StoredLinear stored_nvfp4_module(const Checkpoint& ckpt, const std::string& module,
+                                 const CtGroup& group, std::vector<std::string>& problems) {
   const TensorEntry* p = need(ckpt, module + ".weight_packed", group, problems);
   const TensorEntry* s = need(ckpt, module + ".weight_scale", group, problems);
   const TensorEntry* g = need(ckpt, module + ".weight_global_scale", group, problems);
-  if (p == nullptr || s == nullptr || g == nullptr) return Tensor();
+  if (p == nullptr || s == nullptr || g == nullptr) return {};
   if (p->dtype != DType::kU8 || p->shape.rank() != 2 || (p->shape[1] * 2) % kNvfp4Block != 0) {
     problems.push_back(p->name + ": want U8 [N, K/2] with K a multiple of 16, not " +
                        std::string(dtype_name(p->dtype)) + " " + shape_of(*p));
-    return Tensor();
+    return {};
   }
   const int64_t rows = p->shape[0], cols = p->shape[1] * 2, blocks = cols / kNvfp4Block;
   if (s->dtype != DType::kFp8E4M3 || s->shape.rank() != 2 || s->shape[0] != rows ||
@@ -126,28 +106,17 @@ Result<Tensor> dequantize_nvfp4_module(const Checkpoint& ckpt, const std::string
     problems.push_back(s->name + ": want F8_E4M3 [" + std::to_string(rows) + ", " +
                        std::to_string(blocks) + "] block scales, not " +
                        std::string(dtype_name(s->dtype)) + " " + shape_of(*s));
-    return Tensor();
+    return {};
   }
   const std::vector<float> global = is_float(g->dtype) ? floats_of(*g) : std::vector<float>();
   if (global.size() != 1 || !std::isfinite(global[0]) || global[0] <= 0.0f) {
     problems.push_back(g->name + ": want one positive finite f32 global scale, not " +
                        std::string(dtype_name(g->dtype)) + " " + shape_of(*g));
-    return Tensor();
+    return {};
   }
-  const uint8_t* packed = bytes_of(*p);
-  const uint8_t* scales = bytes_of(*s);
-  std::vector<float> f32(static_cast<size_t>(rows * cols));
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t b = 0; b < blocks; ++b) {
-      const float scale = e4m3_to_f32(scales[r * blocks + b]) / global[0];
-      for (int64_t c = b * kNvfp4Block; c < (b + 1) * kNvfp4Block; ++c) {
-        const uint8_t byte = packed[(r * cols + c) / 2];
-        f32[static_cast<size_t>(r * cols + c)] =
-            e2m1_to_f32(c % 2 == 0 ? byte & 0xF : byte >> 4) * scale;
-      }
-    }
-  }
-  return rounded(f32, rows, cols, DType::kBF16);
+  return StoredLinear{.precision = QuantPrecision::kNvfp4, .rows = rows, .cols = cols,
+                      .codes = *p, .block_scales = *s, .global_scale = 1.0f / global[0],
+                      .global_divisor = global[0]};
 }
 
 bool fp8_format(const CtGroup& g) {
@@ -198,7 +167,8 @@ std::string summary(const CtConfig& config) {
 
 }  // namespace
 
-Result<Checkpoint> dequantize_compressed_tensors(const Checkpoint& ckpt, const CtConfig& config) {
+Result<QuantizedCheckpoint> keep_compressed_tensors(const Checkpoint& ckpt,
+                                                    const CtConfig& config) {
   std::map<std::string, const CtGroup*> modules;  // quantized module -> its group
   std::vector<std::string> problems, unsupported_groups;
   for (const TensorEntry& e : ckpt.entries()) {
@@ -207,7 +177,7 @@ Result<Checkpoint> dequantize_compressed_tensors(const Checkpoint& ckpt, const C
       modules.emplace(module, nullptr);
     }
   }
-  std::vector<TensorEntry> entries;
+  QuantizedCheckpoint out;
   std::set<const CtGroup*> checked;
   for (auto& [module, group] : modules) {
     group = config.group_for(module);
@@ -224,20 +194,9 @@ Result<Checkpoint> dequantize_compressed_tensors(const Checkpoint& ckpt, const C
       }
     }
     if (!unsupported_groups.empty()) continue;
-    const size_t before = problems.size();
-    Result<Tensor> w = fp8_format(*group) ? dequantize_fp8_module(ckpt, module, *group, problems)
-                                          : dequantize_nvfp4_module(ckpt, module, *group, problems);
-    FB_RETURN_IF_ERROR(w.status());  // out of memory
-    if (problems.size() != before) continue;
-    const TensorEntry* origin = ckpt.find(module + ".weight");
-    if (origin == nullptr) origin = ckpt.find(module + ".weight_packed");
-    TensorEntry deq = *origin;
-    deq.name = module + ".weight";
-    deq.mapping = nullptr;
-    deq.tensor = std::move(w).value();
-    deq.dtype = deq.tensor.dtype();
-    deq.shape = deq.tensor.shape();
-    entries.push_back(std::move(deq));
+    StoredLinear stored = fp8_format(*group) ? stored_fp8_module(ckpt, module, *group, problems)
+                                             : stored_nvfp4_module(ckpt, module, *group, problems);
+    if (stored.codes.tensor.defined()) out.stored.emplace(module + ".weight", std::move(stored));
   }
   if (!unsupported_groups.empty() && problems.empty()) {
     std::string message = ckpt.dir() + "/config.json: compressed-tensors: ";
@@ -253,6 +212,7 @@ Result<Checkpoint> dequantize_compressed_tensors(const Checkpoint& ckpt, const C
     for (const std::string& p : problems) message += "\n  " + p;
     return invalid_argument(message);
   }
+  std::vector<TensorEntry> entries;
   for (const TensorEntry& e : ckpt.entries()) {
     const auto [module, leaf] = split(e.name);
     const bool quantized = modules.count(module) > 0;
@@ -261,14 +221,27 @@ Result<Checkpoint> dequantize_compressed_tensors(const Checkpoint& ckpt, const C
                       (config.kv_cache && kKvCacheLeaves.count(leaf));
     if (!hide) entries.push_back(e);
   }
+  // Each stored weight as its logical tensor, the data in `stored`.
+  for (const auto& [name, stored] : out.stored) {
+    TensorEntry placeholder = stored.codes;
+    placeholder.name = name;
+    placeholder.dtype = stored.result_dtype;
+    placeholder.shape = Shape({stored.rows, stored.cols});
+    placeholder.tensor = Tensor();
+    placeholder.mapping = nullptr;
+    entries.push_back(std::move(placeholder));
+  }
   const std::string kv = config.kv_cache ? config.kv_cache->describe() + " (ignored)" : "none";
   log_event(LogLevel::kInfo, "compressed_tensors_checkpoint",
             {{"dir", ckpt.dir()},
-             {"dequantized", std::to_string(modules.size())},
+             {"quantized_modules", std::to_string(modules.size())},
              {"groups", summary(config)},
              {"kv_cache", kv},
-             {"note", "weights dequantized; activations run unquantized (input scales ignored)"}});
-  return Checkpoint::from_entries(ckpt.dir(), std::move(entries));
+             {"note",
+              "static input scales are ignored: activations are quantized per token or not "
+              "at all"}});
+  out.checkpoint = Checkpoint::from_entries(ckpt.dir(), std::move(entries));
+  return out;
 }
 
 }  // namespace fourbrain::quant

@@ -1,7 +1,7 @@
 // Loading checkpoints that llm-compressor saved in the compressed-tensors format: each
-// quantized linear weight is dequantized once into a host tensor with the values
-// compressed-tensors' own decompress() gives (0.20: compressors/naive_quantized and nvfp4), its
-// scale tensors are hidden, and every model binds it as an unquantized weight.
+// quantized linear weight is kept as stored (quant/stored_linear.h), with the semantics of
+// compressed-tensors' own decompress() (0.20: compressors/naive_quantized and nvfp4), and its
+// scale tensors are hidden (quant/quantized_checkpoint.h says how models take it).
 //
 //   float-quantized (and naive-quantized FP8): `weight` F8_E4M3 [N, K], `weight_scale` [1]
 //     (strategy tensor) or [N, 1] (channel), in the model's dtype; w = e4m3 * scale, rounded
@@ -12,8 +12,9 @@
 //     ModelOpt's weight_scale_2 (llm-compressor writes 448 * 6 / amax).
 //
 // Activation settings are read, not applied: input_scale / input_global_scale (static input
-// quantization) and the kv-cache scheme's k_scale / v_scale are hidden, and the model runs its
-// activations unquantized. The groups and their settings are logged once per load
+// quantization) and the kv-cache scheme's k_scale / v_scale are hidden; a model quantizes its
+// activations per token, or runs them unquantized. The groups and their settings are logged once
+// per load
 // ("compressed_tensors_checkpoint").
 //
 // Failure, for every problem at once (one line each, naming the tensor): Unsupported for a
@@ -28,10 +29,11 @@
 #include "base/status.h"
 #include "formats/safetensors.h"
 #include "quant/compressed_tensors_config.h"
+#include "quant/quantized_checkpoint.h"
 
 namespace fourbrain::quant {
 
-Result<formats::Checkpoint> dequantize_compressed_tensors(const formats::Checkpoint& ckpt,
-                                                          const CtConfig& config);
+Result<QuantizedCheckpoint> keep_compressed_tensors(const formats::Checkpoint& ckpt,
+                                                    const CtConfig& config);
 
 }  // namespace fourbrain::quant

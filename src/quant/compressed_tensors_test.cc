@@ -154,6 +154,17 @@ class CtCheckpoint : public ::testing::Test {
         << R"({"model_type": "qwen3", "quantization_config": )" + config_json(groups, extra) + "}";
     return open_checkpoint(dir_);
   }
+  // The same tensors as a ModelOpt export of `algo`, its weights kept as stored.
+  Result<QuantizedCheckpoint> keep_modelopt(const std::string& algo) {
+    formats::SafetensorsWriter writer;
+    for (auto& [name, t] : tensors_) {
+      EXPECT_TRUE(writer.add(name, t.dtype, t.shape, t.bytes).is_ok()) << name;
+    }
+    EXPECT_TRUE(writer.write(dir_ + "/model.safetensors").is_ok());
+    std::ofstream(dir_ + "/config.json") << R"({"quantization_config": {"quant_method": )"
+                                          << R"("modelopt", "quant_algo": ")" << algo << R"("}})";
+    return open_checkpoint_keeping_quantized(dir_);
+  }
   struct Raw {
     DType dtype;
     Shape shape;
@@ -311,6 +322,59 @@ TEST_F(CtCheckpoint, UnsupportedFp8StrategyAndAsymmetry) {
                     "weights": {"num_bits": 8, "type": "float", "strategy": "tensor",
                     "symmetric": false}})"),
                StatusCode::kUnsupported, {"asymmetric"});
+}
+
+// ModelOpt's exports kept as stored: per-tensor FP8 scales become row scales, the scale and
+// static input-scale tensors are hidden, the weight is a placeholder of its logical shape,
+// and dequantize_stored gives ModelOpt's values.
+TEST_F(CtCheckpoint, KeepsModelOptFp8AndNvfp4AsStored) {
+  add("m.q.weight", DType::kFp8E4M3, {2, 2}, {0x38, 0x40, 0xC4, 0x30});  // 1, 2, -3, 0.5
+  add_f32("m.q.weight_scale", Shape(std::vector<int64_t>{}), {0.5f});
+  add_f32("m.q.input_scale", Shape(std::vector<int64_t>{}), {0.1f});
+  add_bf16("m.norm.weight", {2}, {1.0f, 1.0f});
+  auto fp8 = keep_modelopt("FP8");
+  ASSERT_TRUE(fp8.is_ok()) << fp8.status().to_string();
+  const StoredLinear* q = fp8->find("m.q.weight");
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->precision, QuantPrecision::kFp8);
+  EXPECT_EQ(q->row_scales, (std::vector<float>{0.5f, 0.5f}));
+  const formats::TensorEntry* placeholder = fp8->checkpoint.find("m.q.weight");
+  ASSERT_NE(placeholder, nullptr);
+  EXPECT_FALSE(placeholder->tensor.defined());
+  EXPECT_EQ(placeholder->shape, Shape({2, 2}));
+  for (const char* hidden : {"m.q.weight_scale", "m.q.input_scale"}) {
+    EXPECT_EQ(fp8->checkpoint.find(hidden), nullptr) << hidden;
+  }
+  EXPECT_NE(fp8->checkpoint.find("m.norm.weight"), nullptr);
+  auto w = dequantize_stored(*q);
+  ASSERT_TRUE(w.is_ok());
+  formats::TensorEntry as_entry{.name = "w", .dtype = DType::kBF16, .shape = w->shape(),
+                                .file = "", .tensor = *w, .mapping = nullptr};
+  EXPECT_EQ(floats(as_entry), (std::vector<float>{0.5f, 1.0f, -1.5f, 0.25f}));
+
+  tensors_.clear();
+  std::vector<uint8_t> packed(16, 0);  // [2, 16] codes, two a byte
+  packed[0] = 0x71;                    // row 0: columns 0 and 1 are codes 1 (0.5) and 7 (6)
+  packed[8] = 0x0A;                    // row 1: column 0 is code 0xA (-1)
+  add("m.q.weight", DType::kU8, {2, 8}, packed);
+  add("m.q.weight_scale", DType::kFp8E4M3, {2, 1}, {0x40, 0x38});  // block scales 2 and 1
+  add_f32("m.q.weight_scale_2", Shape(std::vector<int64_t>{}), {0.25f});
+  add_f32("m.q.input_scale", Shape(std::vector<int64_t>{}), {0.1f});
+  auto nvfp4 = keep_modelopt("NVFP4");
+  ASSERT_TRUE(nvfp4.is_ok()) << nvfp4.status().to_string();
+  q = nvfp4->find("m.q.weight");
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->precision, QuantPrecision::kNvfp4);
+  EXPECT_EQ(q->cols, 16);
+  EXPECT_EQ(q->global_scale, 0.25f);
+  EXPECT_EQ(q->global_divisor, 0.0f);
+  EXPECT_EQ(nvfp4->checkpoint.find("m.q.weight_scale_2"), nullptr);
+  EXPECT_EQ(nvfp4->checkpoint.find("m.q.input_scale"), nullptr);
+  const std::vector<float> f32 = dequantize_stored_f32(*q);
+  EXPECT_EQ(f32[0], 0.5f * 2 * 0.25f);
+  EXPECT_EQ(f32[1], 6.0f * 2 * 0.25f);
+  EXPECT_EQ(f32[16], -1.0f * 1 * 0.25f);
+  EXPECT_EQ(f32[17], 0.0f);
 }
 
 TEST_F(CtCheckpoint, OtherQuantMethodsNameBothSupportedOnes) {

@@ -36,9 +36,9 @@ uint8_t f32_to_e2m1(float x) {
   static constexpr float kBounds[7] = {0.25f, 0.75f, 1.25f, 1.75f, 2.5f, 3.5f, 5.0f};
   const uint8_t sign = x < 0.0f ? 8 : 0;
   const float a = std::fabs(x);
-  uint8_t ord = 0;
-  while (ord < 7 && kBounds[ord] < a) ++ord;
-  if (a == 0.75f || a == 1.75f || a == 3.5f) ++ord;
+  int ord = 0;  // without branches: a weight's codes are billions of these
+  for (float bound : kBounds) ord += bound < a;
+  ord += (a == 0.75f) + (a == 1.75f) + (a == 3.5f);
   return static_cast<uint8_t>(sign | ord);
 }
 

@@ -49,6 +49,7 @@ Fp8Weight quantize_fp8(const float* w, int64_t rows, int64_t cols, bool per_chan
 
 void dequantize_fp8(const Fp8Weight& q, float* out) {
   const bool per_channel = q.scales.size() > 1;
+#pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < q.rows; ++r) {
     const float scale = q.scales[per_channel ? static_cast<size_t>(r) : 0];
     for (int64_t c = 0; c < q.cols; ++c) {
@@ -79,6 +80,10 @@ std::vector<uint8_t> nvfp4_block_scales(const float* w, int64_t rows, int64_t co
 }
 
 Result<Nvfp4Weight> quantize_nvfp4(const float* w, int64_t rows, int64_t cols) {
+  return quantize_nvfp4(w, rows, cols, nvfp4_scale_2(w, rows, cols));
+}
+
+Result<Nvfp4Weight> quantize_nvfp4(const float* w, int64_t rows, int64_t cols, float scale_2) {
   if (cols % kNvfp4Block != 0) {
     return invalid_argument("NVFP4 needs the input dimension (" + std::to_string(cols) +
                             ") to be a multiple of 16");
@@ -86,7 +91,7 @@ Result<Nvfp4Weight> quantize_nvfp4(const float* w, int64_t rows, int64_t cols) {
   Nvfp4Weight q;
   q.rows = rows;
   q.cols = cols;
-  q.scale_2 = nvfp4_scale_2(w, rows, cols);
+  q.scale_2 = scale_2;
   q.block_scale = nvfp4_block_scales(w, rows, cols, q.scale_2);
   q.packed.assign(static_cast<size_t>(rows * cols / 2), 0);
   const int64_t blocks = cols / kNvfp4Block;
@@ -110,13 +115,15 @@ Result<Nvfp4Weight> quantize_nvfp4(const float* w, int64_t rows, int64_t cols) {
 
 void dequantize_nvfp4(const Nvfp4Weight& q, float* out) {
   const int64_t blocks = q.cols / kNvfp4Block;
+#pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < q.rows; ++r) {
-    for (int64_t c = 0; c < q.cols; ++c) {
-      const uint8_t byte = q.packed[static_cast<size_t>((r * q.cols + c) / 2)];
-      const uint8_t code = c % 2 == 0 ? (byte & 0xF) : (byte >> 4);
-      const float block_scale =
-          e4m3_to_f32(q.block_scale[static_cast<size_t>(r * blocks + c / kNvfp4Block)]);
-      out[r * q.cols + c] = e2m1_to_f32(code) * (block_scale * q.scale_2);
+    for (int64_t b = 0; b < blocks; ++b) {
+      const float scale =
+          e4m3_to_f32(q.block_scale[static_cast<size_t>(r * blocks + b)]) * q.scale_2;
+      for (int64_t c = b * kNvfp4Block; c < (b + 1) * kNvfp4Block; ++c) {
+        const uint8_t byte = q.packed[static_cast<size_t>((r * q.cols + c) / 2)];
+        out[r * q.cols + c] = e2m1_to_f32(c % 2 == 0 ? (byte & 0xF) : (byte >> 4)) * scale;
+      }
     }
   }
 }

@@ -42,6 +42,9 @@ struct Nvfp4Weight {
 
 // InvalidArgument unless cols is a multiple of 16.
 Result<Nvfp4Weight> quantize_nvfp4(const float* w, int64_t rows, int64_t cols);
+// With a given scale_2: that of the stack of layers fused at run time (q/k/v, gate/up), as
+// ModelOpt's export gives them one (the largest of their amaxes).
+Result<Nvfp4Weight> quantize_nvfp4(const float* w, int64_t rows, int64_t cols, float scale_2);
 // The scales alone (cheap: one pass of maxima): scale_2 and the e4m3 block scales
 // [rows, cols / 16] that quantize_nvfp4 would give.
 float nvfp4_scale_2(const float* w, int64_t rows, int64_t cols);
