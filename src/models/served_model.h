@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "models/named_linear.h"
 
 namespace fourbrain::models {
 
@@ -50,6 +51,9 @@ struct ServedModelOptions {
   bool nvfp4 = false;    // GPU, Qwen3: NVFP4 weights (quantized at load), bf16 activations
   bool quantize_embeddings = false;  // with nvfp4: the embedding table in NVFP4 too (else bf16)
   bool fp8_precise_accumulation = false;  // fp8/nvfp4: f32 partial sums (see Qwen3LoadOptions)
+  // GPU, Qwen3: the weights a quantized checkpoint stores run as stored, whatever the
+  // precision of the rest (precision "auto"; see Qwen3LoadOptions).
+  bool keep_checkpoint_quantization = false;
   int64_t max_batch_tokens = 8192;        // tokens per forward pass (bounds activation memory)
   size_t max_length = 8192;               // default tokens per item
 };
@@ -75,6 +79,8 @@ class ServedModel {
   // False once the model's device failed (a CUDA fault); its requests then fail and the
   // runtime should report the model not ready.
   virtual bool healthy() const { return true; }
+  // The model's Linears with their checkpoint modules (calibration), or none.
+  virtual std::vector<NamedLinear> named_linears() const { return {}; }
 };
 
 // The width of an embedding truncated to `dimensions` (0: all `hidden`), the Matryoshka

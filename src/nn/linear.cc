@@ -5,6 +5,18 @@
 
 namespace fourbrain::nn {
 
+namespace {
+thread_local LinearInputRecorder* thread_recorder = nullptr;
+}  // namespace
+
+LinearInputRecorder* LinearInputRecorder::install(LinearInputRecorder* recorder) {
+  LinearInputRecorder* previous = thread_recorder;
+  thread_recorder = recorder;
+  return previous;
+}
+
+LinearInputRecorder* LinearInputRecorder::installed() { return thread_recorder; }
+
 Result<Tensor> stack_rows(const std::vector<Tensor>& parts) {
   if (parts.empty()) return invalid_argument("stack_rows: no parts");
   const DType dtype = parts[0].dtype();

@@ -14,6 +14,19 @@
 
 namespace fourbrain::nn {
 
+class Linear;
+
+// Sees every input of every Linear run on the thread that installed it (calibration: the
+// activation ranges a quantizer turns into static input scales).
+class LinearInputRecorder {
+ public:
+  virtual ~LinearInputRecorder() = default;
+  virtual void record(const Linear& linear, const ops::LinearInput& x) = 0;
+  // Installs `recorder` for this thread (nullptr: none) and returns the one it replaces.
+  static LinearInputRecorder* install(LinearInputRecorder* recorder);
+  static LinearInputRecorder* installed();
+};
+
 class Linear {
  public:
   Linear() = default;
@@ -33,11 +46,17 @@ class Linear {
                                    bool fast_accumulation = false);
 
   // x f32 [n, in] -> y f32 [n, out] (see ops::linear for bf16, FP8 rows and CUDA).
-  Status forward(const ops::LinearInput& x, Tensor& y) const { return ops::linear(x, *weight_, y); }
+  Status forward(const ops::LinearInput& x, Tensor& y) const {
+    if (LinearInputRecorder* r = LinearInputRecorder::installed()) r->record(*this, x);
+    return ops::linear(x, *weight_, y);
+  }
   // y f32 += x · Wᵀ (+ b): a residual add, inside the GEMM where the backend can.
   Status forward_accumulate(const ops::LinearInput& x, Tensor& y) const {
+    if (LinearInputRecorder* r = LinearInputRecorder::installed()) r->record(*this, x);
     return ops::linear_accumulate(x, *weight_, y);
   }
+  // The same for every copy of this Linear (copies share the prepared weight).
+  const void* identity() const { return weight_.get(); }
   // Whether x of n rows had best come as FP8 rows (ops::LinearWeight::takes_fp8_rows).
   bool takes_fp8_rows(int64_t n) const { return weight_->takes_fp8_rows(n); }
   int64_t out_features() const { return weight_->out_features(); }

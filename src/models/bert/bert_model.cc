@@ -55,6 +55,7 @@ Status BertModel::prepare_weights(const BertWeights& w, ops::MatmulPrecision p) 
   for (size_t i = 0; i < w.layers.size(); ++i) {
     const BertLayerWeights& lw = w.layers[i];
     Layer layer;
+    layer.prefix = w.prefix + "encoder.layer." + std::to_string(i) + ".";
     FB_ASSIGN_OR_RETURN(layer.qkv, nn::Linear::from_parts(
                                        {lw.query.weight, lw.key.weight, lw.value.weight}, p,
                                        {lw.query.bias, lw.key.bias, lw.value.bias}, device_memory));
@@ -282,7 +283,16 @@ Result<Tensor> BertModel::pooled_on(const RaggedBatch& batch, std::span<const in
     rows.push_back(pooling == ops::TokenPooling::kFirst ? batch.cu_seqlens[s]
                                                         : batch.cu_seqlens[s + 1] - 1);
   }
-  return encode(batch, type_ids, &rows, scratch);
+  if (nn::LinearInputRecorder::installed() == nullptr) {
+    return encode(batch, type_ids, &rows, scratch);
+  }
+  // Calibrating: every token through the last layer, as other servers run the model, so
+  // that the recorded inputs are the whole model's; the pooled rows are picked after.
+  FB_ASSIGN_OR_RETURN(Tensor hidden, encode(batch, type_ids, nullptr, scratch));
+  FB_ASSIGN_OR_RETURN(Tensor row_ids, i32_tensor(rows, scratch));
+  FB_ASSIGN_OR_RETURN(Tensor picked, matrix(DType::kF32, n_seqs, config_.hidden_size, scratch));
+  FB_RETURN_IF_ERROR(ops::gather_rows(hidden, row_ids, picked));
+  return picked;
 }
 
 Result<Tensor> BertModel::forward_pooled(const RaggedBatch& batch,
@@ -291,6 +301,18 @@ Result<Tensor> BertModel::forward_pooled(const RaggedBatch& batch,
   FB_RETURN_IF_ERROR(check_inputs(batch, type_ids));
   return run_pass(
       [&](Allocator& scratch) { return pooled_on(batch, type_ids, pooling, scratch); });
+}
+
+std::vector<NamedLinear> BertModel::named_linears() const {
+  std::vector<NamedLinear> out;
+  for (const Layer& l : layers_) {
+    const std::string a = l.prefix + "attention.";
+    out.push_back({&l.qkv, {a + "self.query", a + "self.key", a + "self.value"}});
+    out.push_back({&l.attn_out, {a + "output.dense"}});
+    out.push_back({&l.intermediate, {l.prefix + "intermediate.dense"}});
+    out.push_back({&l.output, {l.prefix + "output.dense"}});
+  }
+  return out;
 }
 
 Result<Tensor> BertModel::classify(const RaggedBatch& batch,

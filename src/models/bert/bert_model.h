@@ -33,6 +33,7 @@
 #include "formats/safetensors.h"
 #include "models/bert/bert_config.h"
 #include "models/cuda_instances.h"
+#include "models/named_linear.h"
 #include "nn/linear.h"
 #include "ops/ops.h"
 
@@ -73,9 +74,12 @@ class BertModel {
   // f32 [n_seqs, num_labels]: the classification head's logits (no activation).
   // Sequence-classification checkpoints only.
   Result<Tensor> classify(const RaggedBatch& batch, std::span<const int32_t> type_ids) const;
+  // The encoder's Linears and the checkpoint modules of each (not the heads).
+  std::vector<NamedLinear> named_linears() const;
 
  private:
   struct Layer {
+    std::string prefix;               // its checkpoint names start so ("encoder.layer.3.")
     nn::Linear qkv;                   // [3*hidden, hidden] + bias
     nn::Linear attn_out;              // [hidden, hidden] + bias
     Tensor attn_norm_w, attn_norm_b;  // f32 [hidden]

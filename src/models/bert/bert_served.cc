@@ -56,6 +56,9 @@ class BertEmbeddingModel final : public ServedModel {
   size_t workspace_bytes() const override { return embedder_->model().workspace_bytes(); }
   std::string device() const override { return device_name(embedder_->model()); }
   bool healthy() const override { return embedder_->model().healthy(); }
+  std::vector<NamedLinear> named_linears() const override {
+    return embedder_->model().named_linears();
+  }
 
  private:
   std::unique_ptr<formats::Tokenizer> tokenizer_;
@@ -86,6 +89,9 @@ class BertRerankingModel final : public ServedModel {
   size_t workspace_bytes() const override { return encoder_->model().workspace_bytes(); }
   std::string device() const override { return device_name(encoder_->model()); }
   bool healthy() const override { return encoder_->model().healthy(); }
+  std::vector<NamedLinear> named_linears() const override {
+    return encoder_->model().named_linears();
+  }
 
  private:
   std::unique_ptr<formats::Tokenizer> tokenizer_;

@@ -1,11 +1,14 @@
 #include "models/qwen3/qwen3_model.h"
 
 #include <algorithm>
+#include <numeric>
 #include <string>
 
 #include "base/file.h"
+#include "base/log.h"
 #include "core/arena_allocator.h"
 #include "kernels/cpu/convert.h"
+#include "models/quantized_linear.h"
 #include "models/qwen3/qwen3_weights.h"
 #include "ops/gather.h"
 #include "ops/transfer.h"
@@ -21,14 +24,14 @@ Result<Tensor> matrix(Allocator& a, DType dtype, int64_t rows, int64_t cols) {
 
 // The i32 inputs of a forward pass, packed so that a GPU gets them in one copy.
 struct IndexInputs {
-  Tensor all;  // ids [n] | positions [n] | cu_seqlens [n_seqs + 1] | last rows [n_seqs]
+  Tensor all;  // ids [n] | positions [n] | cu_seqlens [n_seqs + 1] | last rows [m]
   Tensor ids, positions, cu_seqlens, last;
 };
 
 Result<IndexInputs> index_inputs(const RaggedBatch& batch, const std::vector<int32_t>& last_rows,
                                  Allocator& scratch) {
   const int64_t n = batch.n_tokens(), n_seqs = batch.n_seqs();
-  const int64_t total = 2 * n + (n_seqs + 1) + n_seqs;
+  const int64_t total = 2 * n + (n_seqs + 1) + static_cast<int64_t>(last_rows.size());
   FB_ASSIGN_OR_RETURN(Tensor host, Tensor::empty(DType::kI32, {total}));
   int32_t* p = host.data<int32_t>();
   p = std::copy(batch.token_ids.begin(), batch.token_ids.end(), p);
@@ -49,44 +52,19 @@ Result<IndexInputs> index_inputs(const RaggedBatch& batch, const std::vector<int
   return in;
 }
 
-// The stacked parts quantized to FP8 with per-output-channel scales (ModelOpt's export
-// semantics, quant/weight_quantizers.h), as an FP8 Linear on the GPU.
-Result<nn::Linear> fp8_linear(const std::vector<Tensor>& parts, Allocator& device_memory,
-                              bool fast_accumulation) {
-  FB_ASSIGN_OR_RETURN(Tensor stacked, nn::stack_rows(parts));
-  const int64_t rows = stacked.dim(0), cols = stacked.dim(1);
-  std::vector<float> w(static_cast<size_t>(rows * cols));
-  kernels::cpu::convert_to_f32_parallel(stacked.raw_data(), stacked.dtype(), rows * cols, w.data());
-  const quant::Fp8Weight q = quant::quantize_fp8(w.data(), rows, cols, /*per_channel=*/true,
-                                                 stacked.dtype() == DType::kBF16);
-  const Tensor codes = Tensor::borrow(DType::kU8, {rows, cols}, q.codes.data(), nullptr);
-  const Tensor scales = Tensor::borrow(DType::kF32, {rows}, q.scales.data(), nullptr);
-  return nn::Linear::from_fp8(codes, scales, device_memory, fast_accumulation);
-}
-
-// The stacked parts quantized to NVFP4 (ModelOpt's export semantics: e2m1 codes, e4m3
-// scales per 16 inputs, one global scale), as an NVFP4 Linear on the GPU.
-Result<nn::Linear> nvfp4_linear(const std::vector<Tensor>& parts, Allocator& device_memory,
-                                bool fast_accumulation) {
-  FB_ASSIGN_OR_RETURN(Tensor stacked, nn::stack_rows(parts));
-  const int64_t rows = stacked.dim(0), cols = stacked.dim(1);
-  std::vector<float> w(static_cast<size_t>(rows * cols));
-  kernels::cpu::convert_to_f32_parallel(stacked.raw_data(), stacked.dtype(), rows * cols, w.data());
-  FB_ASSIGN_OR_RETURN(const quant::Nvfp4Weight q, quant::quantize_nvfp4(w.data(), rows, cols));
-  const Tensor packed = Tensor::borrow(DType::kU8, {rows, cols / 2}, q.packed.data(), nullptr);
-  const Tensor scales =
-      Tensor::borrow(DType::kU8, {rows, cols / quant::kNvfp4Block}, q.block_scale.data(), nullptr);
-  return nn::Linear::from_nvfp4(packed, scales, q.scale_2, device_memory, fast_accumulation);
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Qwen3Model>> Qwen3Model::load(const std::string& dir,
                                                      const Qwen3LoadOptions& options) {
   auto model = std::unique_ptr<Qwen3Model>(new Qwen3Model());
   FB_ASSIGN_OR_RETURN(model->config_, Qwen3Config::load(join_path(dir, "config.json")));
-  FB_ASSIGN_OR_RETURN(model->checkpoint_, quant::open_checkpoint(dir));
-  FB_ASSIGN_OR_RETURN(Qwen3Weights w, bind_qwen3_weights(model->checkpoint_, model->config_));
+  if (options.cuda_device >= 0) {
+    FB_ASSIGN_OR_RETURN(model->checkpoint_, quant::open_checkpoint_keeping_quantized(dir));
+  } else {
+    FB_ASSIGN_OR_RETURN(model->checkpoint_.checkpoint, quant::open_checkpoint(dir));
+  }
+  FB_ASSIGN_OR_RETURN(Qwen3Weights w,
+                      bind_qwen3_weights(model->checkpoint_.checkpoint, model->config_));
   model->precision_ = options.precision;
   const bool quantized = options.precision == ops::MatmulPrecision::kFp8 ||
                          options.precision == ops::MatmulPrecision::kNvfp4;
@@ -100,6 +78,12 @@ Result<std::unique_ptr<Qwen3Model>> Qwen3Model::load(const std::string& dir,
     FB_ASSIGN_OR_RETURN(model->cuda_, CudaPlacement::create(options.cuda_device));
   }
   FB_RETURN_IF_ERROR(model->prepare_weights(w, options));
+  if (!model->checkpoint_.stored.empty()) {
+    log_event(LogLevel::kInfo, "qwen3_quantized_checkpoint",
+              {{"dir", dir},
+               {"stored_weights", std::to_string(model->checkpoint_.stored.size())},
+               {"linears_run_as_stored", std::to_string(model->stored_linears_)}});
+  }
   if (model->cuda_) {
     FB_RETURN_IF_ERROR(model->cuda_->start(model->arena_bytes(options.max_batch_tokens)));
   }
@@ -112,23 +96,20 @@ Result<Tensor> Qwen3Model::to_model_device(const Tensor& host) const {
 }
 
 Status Qwen3Model::prepare_weights(const Qwen3Weights& w, const Qwen3LoadOptions& options) {
-  Allocator* device_memory = cuda_ ? &cuda_->memory() : nullptr;
   auto norm = [&](const Tensor& t) -> Result<Tensor> {
     FB_ASSIGN_OR_RETURN(Tensor f32, nn::to_f32(t));
     return to_model_device(f32);
   };
-  auto linear = [&](const std::vector<Tensor>& parts) -> Result<nn::Linear> {
-    if (options.precision == ops::MatmulPrecision::kFp8) {
-      return fp8_linear(parts, *device_memory, !options.fp8_precise_accumulation);
-    }
-    if (options.precision == ops::MatmulPrecision::kNvfp4) {
-      return nvfp4_linear(parts, *device_memory, !options.fp8_precise_accumulation);
-    }
-    return nn::Linear::from_parts(parts, options.precision, {}, device_memory);
+  // Tables and heads a checkpoint stores quantized are used dequantized.
+  auto table = [&](const Tensor& bound, const std::string& name) -> Result<Tensor> {
+    const quant::StoredLinear* stored = checkpoint_.find(name);
+    if (bound.defined() || stored == nullptr) return bound;
+    return quant::dequantize_stored(*stored);
   };
-  embed_tokens_ = w.embed_tokens;
-  output_matrix_ = w.lm_head.defined() ? w.lm_head : w.embed_tokens;
-  score_ = w.score;
+  FB_ASSIGN_OR_RETURN(embed_tokens_, table(w.embed_tokens, w.prefix + "embed_tokens.weight"));
+  FB_ASSIGN_OR_RETURN(Tensor lm_head, table(w.lm_head, "lm_head.weight"));
+  output_matrix_ = lm_head.defined() ? lm_head : embed_tokens_;
+  FB_ASSIGN_OR_RETURN(score_, table(w.score, "score.weight"));
   if (cuda_ && options.quantize_embeddings && options.precision == ops::MatmulPrecision::kNvfp4) {
     FB_RETURN_IF_ERROR(upload_nvfp4_embeddings());
   } else if (cuda_) {
@@ -141,22 +122,90 @@ Status Qwen3Model::prepare_weights(const Qwen3Weights& w, const Qwen3LoadOptions
     const Qwen3LayerWeights& lw = w.layers[i];
     Layer layer;
     FB_ASSIGN_OR_RETURN(layer.input_norm, norm(lw.input_norm));
-    FB_ASSIGN_OR_RETURN(layer.qkv, linear({lw.q_proj, lw.k_proj, lw.v_proj}));
+    const std::string& p = lw.prefix;
+    layer.prefix = p;
+    FB_ASSIGN_OR_RETURN(layer.qkv,
+                        make_linear({p + "self_attn.q_proj.weight", p + "self_attn.k_proj.weight",
+                                     p + "self_attn.v_proj.weight"},
+                                    {lw.q_proj, lw.k_proj, lw.v_proj}, options));
     FB_ASSIGN_OR_RETURN(layer.q_norm, norm(lw.q_norm));
     FB_ASSIGN_OR_RETURN(layer.k_norm, norm(lw.k_norm));
-    FB_ASSIGN_OR_RETURN(layer.o_proj, linear({lw.o_proj}));
+    FB_ASSIGN_OR_RETURN(layer.o_proj,
+                        make_linear({p + "self_attn.o_proj.weight"}, {lw.o_proj}, options));
     FB_ASSIGN_OR_RETURN(layer.post_attn_norm, norm(lw.post_attn_norm));
-    FB_ASSIGN_OR_RETURN(layer.gate_up, linear({lw.gate_proj, lw.up_proj}));
-    FB_ASSIGN_OR_RETURN(layer.down, linear({lw.down_proj}));
+    FB_ASSIGN_OR_RETURN(layer.gate_up,
+                        make_linear({p + "mlp.gate_proj.weight", p + "mlp.up_proj.weight"},
+                                    {lw.gate_proj, lw.up_proj}, options));
+    FB_ASSIGN_OR_RETURN(layer.down,
+                        make_linear({p + "mlp.down_proj.weight"}, {lw.down_proj}, options));
     layers_.push_back(std::move(layer));
     // The layer now lives in its prepared copy: let the kernel drop the mapped original
     // at once, so RSS holds the weights once (also at the peak of loading), not twice.
     const std::string layer_key = "layers." + std::to_string(i) + ".";
-    for (const formats::TensorEntry& entry : checkpoint_.entries()) {
+    for (const formats::TensorEntry& entry : checkpoint_.checkpoint.entries()) {
       if (entry.name.find(layer_key) != std::string::npos) entry.drop_pages();
+    }
+    for (const auto& [name, stored] : checkpoint_.stored) {
+      if (name.find(layer_key) != std::string::npos) stored.drop_pages();
     }
   }
   return Status::ok();
+}
+
+Result<nn::Linear> Qwen3Model::make_linear(const std::vector<std::string>& names,
+                                           std::vector<Tensor> parts,
+                                           const Qwen3LoadOptions& options) {
+  const bool fast_accumulation = !options.fp8_precise_accumulation;
+  std::vector<const quant::StoredLinear*> stored;
+  for (const std::string& name : names) {
+    if (const quant::StoredLinear* s = checkpoint_.find(name)) stored.push_back(s);
+  }
+  if (cuda_ && stored.size() == names.size()) {
+    const quant::QuantPrecision p = stored[0]->precision;
+    const ops::MatmulPrecision as_matmul = p == quant::QuantPrecision::kFp8
+                                               ? ops::MatmulPrecision::kFp8
+                                               : ops::MatmulPrecision::kNvfp4;
+    const bool one_precision =
+        std::all_of(stored.begin(), stored.end(), [&](const auto* s) { return s->precision == p; });
+    if (one_precision && (options.keep_checkpoint_quantization || options.precision == as_matmul)) {
+      ++stored_linears_;
+      return stored_linear(stored, cuda_->memory(), fast_accumulation);
+    }
+  }
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].defined()) continue;
+    FB_ASSIGN_OR_RETURN(parts[i], quant::dequantize_stored(*checkpoint_.find(names[i])));
+  }
+  if (options.precision == ops::MatmulPrecision::kFp8) {
+    return quantized_linear(parts, quant::QuantPrecision::kFp8, cuda_->memory(), fast_accumulation);
+  }
+  if (options.precision == ops::MatmulPrecision::kNvfp4) {
+    return quantized_linear(parts, quant::QuantPrecision::kNvfp4, cuda_->memory(),
+                            fast_accumulation);
+  }
+  return nn::Linear::from_parts(parts, options.precision, {}, cuda_ ? &cuda_->memory() : nullptr);
+}
+
+std::vector<NamedLinear> Qwen3Model::named_linears() const {
+  std::vector<NamedLinear> out;
+  for (const Layer& l : layers_) {
+    const std::string a = l.prefix + "self_attn.", m = l.prefix + "mlp.";
+    out.push_back({&l.qkv, {a + "q_proj", a + "k_proj", a + "v_proj"}});
+    out.push_back({&l.o_proj, {a + "o_proj"}});
+    out.push_back({&l.gate_up, {m + "gate_proj", m + "up_proj"}});
+    out.push_back({&l.down, {m + "down_proj"}});
+  }
+  return out;
+}
+
+bool Qwen3Model::fp8_rows(int64_t n, std::initializer_list<nn::Linear Layer::*> readers) const {
+  if (!cuda_ || layers_.empty()) return false;
+  for (const Layer& layer : layers_) {
+    for (nn::Linear Layer::*reader : readers) {
+      if (!(layer.*reader).takes_fp8_rows(n)) return false;
+    }
+  }
+  return true;
 }
 
 // The embedding table quantized to NVFP4 (ModelOpt's rules, one global scale for the table)
@@ -266,10 +315,20 @@ Result<Tensor> Qwen3Model::forward_on(const RaggedBatch& batch, Allocator& scrat
   const int64_t n_seqs = batch.n_seqs();
   std::vector<int32_t> last_rows;
   for (int64_t s = 0; s < n_seqs; ++s) last_rows.push_back(batch.cu_seqlens[s + 1] - 1);
+  // The rows the last layer computes after its attention: each sequence's last token, or
+  // every token while calibrating, so that the recorded inputs are those of the whole model
+  // (as other servers run it); the last tokens are picked at the end then.
+  const bool every_row = nn::LinearInputRecorder::installed() != nullptr;
+  std::vector<int32_t> kept_rows = last_rows;
+  if (every_row) {
+    kept_rows.resize(static_cast<size_t>(n));
+    std::iota(kept_rows.begin(), kept_rows.end(), 0);
+  }
+  const auto n_kept = static_cast<int64_t>(kept_rows.size());
   const int64_t h = c.hidden_size, qkv_width = (c.n_heads + 2LL * c.n_kv_heads) * c.head_dim;
   const int64_t attn_width = static_cast<int64_t>(c.n_heads) * c.head_dim;
   const float eps = static_cast<float>(c.rms_norm_eps);
-  FB_ASSIGN_OR_RETURN(IndexInputs in, index_inputs(batch, last_rows, scratch));
+  FB_ASSIGN_OR_RETURN(IndexInputs in, index_inputs(batch, kept_rows, scratch));
   // GEMM inputs (normed, attn, act) are stored in the GEMMs' precision, so bf16 GEMMs read
   // them without a conversion pass; the residual stream and norms stay f32. On a GPU the
   // GEMM outputs that feed elementwise kernels (qkv, gate_up) are bf16 too, as in HF's bf16
@@ -278,20 +337,22 @@ Result<Tensor> Qwen3Model::forward_on(const RaggedBatch& batch, Allocator& scrat
   const DType gemm_out = cuda_ ? DType::kBF16 : DType::kF32;
   const DType f32 = DType::kF32;
   // Where the weights take FP8 rows the norms and SwiGLU write them for the GEMMs directly.
-  auto gemm_input = [&](int64_t cols) -> Result<ops::LinearInput> {
-    if (fp8_rows(n)) return ops::LinearInput::fp8_rows(n, cols, scratch);
+  auto gemm_input = [&](int64_t cols, bool as_fp8_rows) -> Result<ops::LinearInput> {
+    if (as_fp8_rows) return ops::LinearInput::fp8_rows(n, cols, scratch);
     FB_ASSIGN_OR_RETURN(Tensor values, matrix(scratch, gemm_in, n, cols));
     return ops::LinearInput(std::move(values));
   };
   FB_ASSIGN_OR_RETURN(Tensor x, matrix(scratch, f32, n, h));  // residual stream
-  FB_ASSIGN_OR_RETURN(ops::LinearInput normed, gemm_input(h));
+  FB_ASSIGN_OR_RETURN(ops::LinearInput normed,
+                      gemm_input(h, fp8_rows(n, {&Layer::qkv, &Layer::gate_up})));
   FB_ASSIGN_OR_RETURN(Tensor qkv, matrix(scratch, gemm_out, n, qkv_width));
   FB_ASSIGN_OR_RETURN(Tensor attn, matrix(scratch, gemm_in, n, attn_width));
   // The CPU's add_rms_norm reads the projections from here; a GPU adds them in the GEMM.
   FB_ASSIGN_OR_RETURN(Tensor proj, matrix(scratch, f32, cuda_ ? 0 : n, h));
   FB_ASSIGN_OR_RETURN(Tensor gate_up, matrix(scratch, gemm_out, n, 2 * c.intermediate_size));
-  FB_ASSIGN_OR_RETURN(ops::LinearInput act, gemm_input(c.intermediate_size));
-  FB_ASSIGN_OR_RETURN(Tensor pooled_f32, matrix(scratch, f32, n_seqs, h));
+  FB_ASSIGN_OR_RETURN(ops::LinearInput act,
+                      gemm_input(c.intermediate_size, fp8_rows(n, {&Layer::down})));
+  FB_ASSIGN_OR_RETURN(Tensor pooled_f32, matrix(scratch, f32, n_kept, h));
   ops::LinearInput pooled(pooled_f32);  // the final norm's output
 
   // residual += linear(in); out = rms_norm(residual). On a GPU the add is the GEMM's
@@ -329,14 +390,14 @@ Result<Tensor> Qwen3Model::forward_on(const RaggedBatch& batch, Allocator& scrat
     FB_RETURN_IF_ERROR(ops::attention(qkv, in.cu_seqlens, batch.max_seqlen, c.n_heads, c.n_kv_heads,
                                       c.head_dim, /*causal=*/true, attn));
     if (last_layer) {
-      FB_ASSIGN_OR_RETURN(rattn, matrix(scratch, gemm_in, n_seqs, attn_width));
-      FB_ASSIGN_OR_RETURN(rx, matrix(scratch, f32, n_seqs, h));
+      FB_ASSIGN_OR_RETURN(rattn, matrix(scratch, gemm_in, n_kept, attn_width));
+      FB_ASSIGN_OR_RETURN(rx, matrix(scratch, f32, n_kept, h));
       FB_RETURN_IF_ERROR(ops::gather_rows(attn, in.last, rattn));
       FB_RETURN_IF_ERROR(ops::gather_rows(x, in.last, rx));
-      rnormed = normed.slice_rows(0, n_seqs);
-      if (!cuda_) rproj = proj.slice_rows(0, n_seqs);
-      rgate_up = gate_up.slice_rows(0, n_seqs);
-      ract = act.slice_rows(0, n_seqs);
+      rnormed = normed.slice_rows(0, n_kept);
+      if (!cuda_) rproj = proj.slice_rows(0, n_kept);
+      rgate_up = gate_up.slice_rows(0, n_kept);
+      ract = act.slice_rows(0, n_kept);
     }
     FB_RETURN_IF_ERROR(residual_step(l.o_proj, rattn, rproj, rx, l.post_attn_norm, rnormed));
     FB_RETURN_IF_ERROR(l.gate_up.forward(rnormed, rgate_up));
@@ -344,10 +405,18 @@ Result<Tensor> Qwen3Model::forward_on(const RaggedBatch& batch, Allocator& scrat
     FB_RETURN_IF_ERROR(
         residual_step(l.down, ract, rproj, rx, next_norm, last_layer ? pooled : rnormed));
   }
-  if (!cuda_) return pooled_f32;
-  FB_ASSIGN_OR_RETURN(Tensor host, Tensor::empty(f32, {n_seqs, h}));
-  FB_RETURN_IF_ERROR(ops::copy(pooled_f32, host));  // waits for the whole pass
-  return host;
+  Tensor host = pooled_f32;
+  if (cuda_) {
+    FB_ASSIGN_OR_RETURN(host, Tensor::empty(f32, {n_kept, h}));
+    FB_RETURN_IF_ERROR(ops::copy(pooled_f32, host));  // waits for the whole pass
+  }
+  if (!every_row) return host;
+  FB_ASSIGN_OR_RETURN(Tensor last, Tensor::empty(f32, {n_seqs, h}));
+  for (int64_t s = 0; s < n_seqs; ++s) {
+    std::copy_n(host.data<float>() + last_rows[static_cast<size_t>(s)] * h, h,
+                last.data<float>() + s * h);
+  }
+  return last;
 }
 
 }  // namespace fourbrain::models

@@ -11,6 +11,7 @@
 // A loaded model is immutable: forward calls may run concurrently.
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,9 +21,11 @@
 #include "core/tensor.h"
 #include "formats/safetensors.h"
 #include "models/cuda_instances.h"
+#include "models/named_linear.h"
 #include "models/qwen3/qwen3_config.h"
 #include "nn/linear.h"
 #include "ops/ops.h"
+#include "quant/quantized_checkpoint.h"
 
 namespace fourbrain::models {
 
@@ -35,6 +38,11 @@ struct Qwen3LoadOptions {
   // sums to f32 as they go, instead of the faster default that keeps them in the tensor
   // cores' accumulator (ops::LinearWeight::prepare_fp8; docs/BENCHMARKS.md measures both).
   bool fp8_precise_accumulation = false;
+  // On a GPU, the linear weights a quantized checkpoint stores (FP8 or NVFP4) run as stored,
+  // with the codes and scales its quantizer chose, whatever `precision` (for the others)
+  // says. Without it they still do where `precision` is their own; elsewhere (the CPU, a
+  // different precision) they are dequantized as their library does (quant/stored_linear.h).
+  bool keep_checkpoint_quantization = false;
 };
 
 // How the embedder and the reranker run their model.
@@ -44,9 +52,14 @@ struct Qwen3RunOptions {
   int cuda_device = -1;                   // -1: the CPU
   bool quantize_embeddings = false;       // see Qwen3LoadOptions
   bool fp8_precise_accumulation = false;  // see Qwen3LoadOptions
+  bool keep_checkpoint_quantization = false;  // see Qwen3LoadOptions
   Qwen3LoadOptions load_options() const {
-    return {precision, cuda_device, max_batch_tokens, quantize_embeddings,
-            fp8_precise_accumulation};
+    return {precision,
+            cuda_device,
+            max_batch_tokens,
+            quantize_embeddings,
+            fp8_precise_accumulation,
+            keep_checkpoint_quantization};
   }
 };
 
@@ -87,9 +100,12 @@ class Qwen3Model {
   Result<nn::Linear> output_rows_head(const std::vector<int32_t>& token_ids) const;
   // The seq-cls score head [num_labels, hidden]. SequenceCls checkpoints only.
   Result<nn::Linear> score_head() const;
+  // The decoder's Linears and the checkpoint modules of each (not the heads).
+  std::vector<NamedLinear> named_linears() const;
 
  private:
   struct Layer {
+    std::string prefix;     // its checkpoint names start so ("model.layers.3.")
     Tensor input_norm;      // f32 [hidden]
     nn::Linear qkv;         // [(n_heads + 2*n_kv_heads)*head_dim, hidden]
     Tensor q_norm, k_norm;  // f32 [head_dim]
@@ -107,9 +123,12 @@ class Qwen3Model {
   Result<Tensor> to_model_device(const Tensor& host) const;
   // Whether the ops feeding the GEMMs write FP8 rows (ops::LinearInput) for n tokens: when
   // the weights take them (FP8 weights; NVFP4 on Hopper beyond the small-batch kernel).
-  bool fp8_rows(int64_t n) const {
-    return cuda_ && !layers_.empty() && layers_[0].qkv.takes_fp8_rows(n);
-  }
+  // `readers`: the Linears, in every layer, that read the buffer; all of them must take them.
+  bool fp8_rows(int64_t n, std::initializer_list<nn::Linear Layer::*> readers) const;
+  // The Linear of checkpoint weights `names` (bound into `parts`, undefined where the
+  // checkpoint keeps them quantized), stacked: see Qwen3LoadOptions for its precision.
+  Result<nn::Linear> make_linear(const std::vector<std::string>& names, std::vector<Tensor> parts,
+                                 const Qwen3LoadOptions& options);
 
   // The GPU the model runs on (null: the CPU); declared first so that it is destroyed
   // after the weights it holds.
@@ -117,7 +136,10 @@ class Qwen3Model {
 
   Qwen3Config config_;
   ops::MatmulPrecision precision_ = ops::MatmulPrecision::kF32;
-  formats::Checkpoint checkpoint_;  // keeps the mapping alive for the borrowed tensors
+  // Keeps the mapping alive for the borrowed tensors. On a GPU, quantized linear weights stay
+  // as stored until make_linear takes them; on the CPU they are dequantized when opened.
+  quant::QuantizedCheckpoint checkpoint_;
+  int stored_linears_ = 0;          // Linears that run a stored quantized weight as it is stored
   Tensor embed_tokens_;             // [vocab, hidden], borrowed from the mapping (CPU)
   Tensor device_embed_tokens_;      // [vocab, hidden] on the GPU (GPU only; empty if NVFP4)
   // NVFP4 embedding table on the GPU (quantize_embeddings): codes u8 [vocab, hidden / 2],

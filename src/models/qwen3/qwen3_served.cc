@@ -16,6 +16,7 @@ Qwen3RunOptions run_options(const ServedModelOptions& options) {
   run.cuda_device = options.cuda_device;
   run.quantize_embeddings = options.quantize_embeddings;
   run.fp8_precise_accumulation = options.fp8_precise_accumulation;
+  run.keep_checkpoint_quantization = options.keep_checkpoint_quantization;
   return run;
 }
 
@@ -47,6 +48,9 @@ class Qwen3EmbeddingModel final : public ServedModel {
   std::string device() const override { return device_name(embedder_->model()); }
   size_t workspace_bytes() const override { return embedder_->model().workspace_bytes(); }
   bool healthy() const override { return embedder_->model().healthy(); }
+  std::vector<NamedLinear> named_linears() const override {
+    return embedder_->model().named_linears();
+  }
 
  private:
   std::unique_ptr<Qwen3Embedder> embedder_;
@@ -71,6 +75,9 @@ class Qwen3RerankingModel final : public ServedModel {
   std::string device() const override { return device_name(reranker_->model()); }
   size_t workspace_bytes() const override { return reranker_->model().workspace_bytes(); }
   bool healthy() const override { return reranker_->model().healthy(); }
+  std::vector<NamedLinear> named_linears() const override {
+    return reranker_->model().named_linears();
+  }
 
  private:
   std::unique_ptr<Qwen3Reranker> reranker_;

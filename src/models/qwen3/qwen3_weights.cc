@@ -12,12 +12,14 @@ Result<Qwen3Weights> bind_qwen3_weights(const formats::Checkpoint& checkpoint,
   const int64_t h = c.hidden_size, hd = c.head_dim;
   WeightBinder binder(checkpoint);
   Qwen3Weights w;
+  w.prefix = prefix;
   binder.bind(prefix + "embed_tokens.weight", {-1, h}, w.embed_tokens);
   binder.bind(prefix + "norm.weight", {h}, w.norm);
   w.layers.resize(static_cast<size_t>(c.n_layers));
   for (int i = 0; i < c.n_layers; ++i) {
     const std::string p = prefix + "layers." + std::to_string(i) + ".";
     Qwen3LayerWeights& l = w.layers[static_cast<size_t>(i)];
+    l.prefix = p;
     binder.bind(p + "input_layernorm.weight", {h}, l.input_norm);
     binder.bind(p + "self_attn.q_proj.weight", {c.n_heads * hd, h}, l.q_proj);
     binder.bind(p + "self_attn.k_proj.weight", {c.n_kv_heads * hd, h}, l.k_proj);

@@ -4,9 +4,11 @@
 // reranker checkpoints: "model.layers.0...", maybe an untied "lm_head.weight"; seq-cls:
 // a top-level "score.weight"). bind_qwen3_weights validates the whole checkpoint and
 // reports every missing, unexpected or mis-shaped tensor in one error. The returned
-// tensors are borrowed views into the checkpoint mapping.
+// tensors are borrowed views into the checkpoint mapping (undefined for the weights a
+// quantized checkpoint keeps as stored: quant/quantized_checkpoint.h).
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "base/status.h"
@@ -17,6 +19,7 @@
 namespace fourbrain::models {
 
 struct Qwen3LayerWeights {
+  std::string prefix;     // the layer's tensor names start so ("model.layers.3.")
   Tensor input_norm;      // [hidden]
   Tensor q_proj;          // [n_heads*head_dim, hidden]
   Tensor k_proj;          // [n_kv_heads*head_dim, hidden]
@@ -31,6 +34,7 @@ struct Qwen3LayerWeights {
 };
 
 struct Qwen3Weights {
+  std::string prefix;   // "model." or "" (see above)
   Tensor embed_tokens;  // [vocab, hidden]; vocab is taken from here
   std::vector<Qwen3LayerWeights> layers;
   Tensor norm;     // [hidden]
