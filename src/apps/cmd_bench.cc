@@ -72,11 +72,14 @@ Status run_bench(const BenchFlags& f) {
   auto task = models::model_task_from_name(f.task);
   if (!task) return invalid_argument("--task must be embedding or reranking");
   FB_ASSIGN_OR_RETURN(std::vector<Workload> workloads, read_workloads(f.workload_file));
+  const auto load_start = std::chrono::steady_clock::now();
   FB_ASSIGN_OR_RETURN(auto model, load_for_cli(*task, f.model, 1 << 20));
+  const double load_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
   FB_ASSIGN_OR_RETURN(const int64_t width, model->output_size(0));
   formats::JsonWriter w, outputs_json;
   outputs_json.begin_object();
-  w.begin_object().key("device").value(model->device());
+  w.begin_object().key("device").value(model->device()).key("load_seconds").value(load_seconds);
   // Bytes on the model's device: everything it holds, and of that the activation arenas.
   w.key("model_bytes").value(static_cast<int64_t>(model->memory_bytes() - model->workspace_bytes()));
   w.key("workspace_bytes").value(static_cast<int64_t>(model->workspace_bytes()));

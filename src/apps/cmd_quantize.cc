@@ -2,12 +2,14 @@
 // format with a manifest, and a check of a quantized folder against its manifest
 // (quant/checkpoint_quantizer.h). With --calibration, the quantized model and the source
 // both run on those texts (CPU, f32 activations) and the fidelity (apps/fidelity.h) goes
-// into the manifest.
+// into the manifest; for NVFP4 the source first runs them to derive static input scales
+// (apps/calibration.h).
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <sstream>
 
+#include "apps/calibration.h"
 #include "apps/commands.h"
 #include "apps/fidelity.h"
 #include "formats/json_writer.h"
@@ -48,6 +50,10 @@ Status run_quantize(const QuantizeFlags& f) {
     if (request.texts.size() < (request.rerank ? 3u : 2u)) {
       return invalid_argument("--calibration " + f.calibration + ": too few texts");
     }
+    if (options.precision == quant::QuantPrecision::kNvfp4) {  // static input scales
+      FB_ASSIGN_OR_RETURN(options.input_amax, measure_input_amax(request));
+      options.calibration_texts = static_cast<int>(request.texts.size());
+    }
     options.measure_fidelity = [request](const std::string& out_dir) mutable -> Result<std::string> {
       request.candidate_dir = out_dir;
       formats::JsonWriter w;
@@ -65,7 +71,8 @@ Status run_quantize(const QuantizeFlags& f) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   formats::JsonWriter w;
   w.begin_object().key("out").value(f.out_dir).key("precision").value(f.precision);
-  w.key("quantized_modules").value(r.n_quantized).key("kept_modules").begin_array();
+  w.key("quantized_modules").value(r.n_quantized).key("input_scales").value(r.input_scales);
+  w.key("kept_modules").begin_array();
   for (const std::string& k : r.kept) w.value(k);
   w.end_array().key("weight_error").begin_object();
   w.key("mean_relative").value(r.mean_relative_error);
@@ -90,7 +97,7 @@ Command add_quantize_command(CLI::App& app) {
       ->check(CLI::IsMember({"fp8", "nvfp4"}));
   cmd->add_option("--calibration", flags->calibration,
                   "texts (one a line) both models run on at compile time: the fidelity report "
-                  "goes into the manifest (static activation scales are not derived yet)");
+                  "goes into the manifest; NVFP4 also gets static input scales from them");
   cmd->add_option("--task", flags->task, "embedding or reranking (for --calibration)")
       ->check(CLI::IsMember({"embedding", "reranking"}));
   cmd->add_option("--threads", flags->threads, "CPU threads for --calibration (default: all)");

@@ -17,17 +17,22 @@ Result<std::vector<std::string>> read_texts(const std::string& file) {
   return texts;
 }
 
+std::vector<models::TaskItem> task_items(const std::vector<std::string>& texts, bool rerank) {
+  std::vector<models::TaskItem> items;
+  for (size_t i = rerank ? 1 : 0; i < texts.size(); ++i) {
+    models::TaskItem item;
+    item.text = rerank ? std::string_view(texts[0]) : std::string_view(texts[i]);
+    if (rerank) item.document = texts[i];
+    items.push_back(item);
+  }
+  return items;
+}
+
 Status write_fidelity(const FidelityRequest& r, formats::JsonWriter& w) {
   const std::vector<std::string>& texts = r.texts;
   if (texts.size() < (r.rerank ? 3u : 2u)) return invalid_argument("too few texts to compare");
   const auto task = r.rerank ? models::ModelTask::kReranking : models::ModelTask::kEmbedding;
-  std::vector<models::TaskItem> items;
-  for (size_t i = r.rerank ? 1 : 0; i < texts.size(); ++i) {
-    models::TaskItem item;
-    item.text = r.rerank ? std::string_view(texts[0]) : std::string_view(texts[i]);
-    if (r.rerank) item.document = texts[i];
-    items.push_back(item);
-  }
+  const std::vector<models::TaskItem> items = task_items(texts, r.rerank);
   ModelFlags candidate = r.reference;
   candidate.model_dir = r.candidate_dir;
   FB_ASSIGN_OR_RETURN(auto ref_model, load_for_cli(task, r.reference, 8192));

@@ -10,6 +10,7 @@
 #include "apps/commands.h"
 #include "base/status.h"
 #include "formats/json_writer.h"
+#include "models/served_model.h"
 
 namespace fourbrain::apps {
 
@@ -19,6 +20,10 @@ struct FidelityRequest {
   std::vector<std::string> texts;
   bool rerank = false;
 };
+
+// The texts as a task's items: each text for an embedder; for a reranker, the first text
+// as the query of each of the others.
+std::vector<models::TaskItem> task_items(const std::vector<std::string>& texts, bool rerank);
 
 // One text per non-empty line; NotFound names an unreadable file.
 Result<std::vector<std::string>> read_texts(const std::string& file);

@@ -11,8 +11,9 @@ void add_model_flags(CLI::App& cmd, ModelFlags& flags) {
   cmd.add_option("--model", flags.model_dir, "HuggingFace checkpoint directory")->required();
   cmd.add_option(
          "--precision", flags.precision,
-         "GEMM precision: f32, bf16, auto (bf16 where the CPU has native bf16), fp8 or nvfp4 "
-         "(GPU, Qwen3: weights quantized at load)")
+         "GEMM precision: f32, bf16, auto (bf16 where the CPU has native bf16; on a GPU, "
+         "Qwen3 weights a quantized checkpoint stores run as stored), fp8 or nvfp4 (GPU, Qwen3: "
+         "weights quantized at load, or run as stored where the checkpoint has them so)")
       ->check(CLI::IsMember({"f32", "bf16", "auto", "fp8", "nvfp4"}));
   cmd.add_option("--threads", flags.threads, "CPU threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);

@@ -12,6 +12,7 @@ Result<std::unique_ptr<models::ServedModel>> load_for_cli(models::ModelTask task
   options.nvfp4 = bf16 == 3;
   options.quantize_embeddings = flags.quantize_embeddings;
   options.fp8_precise_accumulation = flags.fp8_precise_accumulation;
+  options.keep_checkpoint_quantization = flags.precision == "auto";
   FB_ASSIGN_OR_RETURN(options.cuda_device, parse_device(flags.device));
   options.max_batch_tokens = flags.max_batch_tokens;
   options.max_length = max_length;

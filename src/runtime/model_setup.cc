@@ -111,6 +111,7 @@ Status apply_parameters(const inference::ModelConfig& config, ModelSetup& setup)
       p == "bf16" || p == "fp8" || p == "nvfp4" || (p == "auto" && kernels::cpu::has_fast_bf16());
   setup.model_options.fp8 = p == "fp8";
   setup.model_options.nvfp4 = p == "nvfp4";
+  setup.model_options.keep_checkpoint_quantization = p == "auto";
   if (const std::string* v = param("quantize_embeddings")) {
     FB_ASSIGN_OR_RETURN(setup.model_options.quantize_embeddings,
                         true_or_false("quantize_embeddings", *v));

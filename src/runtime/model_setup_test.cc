@@ -39,6 +39,18 @@ TEST(ModelSetupTest, BooleanParametersReachTheModelOptions) {
   EXPECT_FALSE(off->model_options.fp8_precise_accumulation);
 }
 
+// A quantized checkpoint runs as stored unless a precision is asked for.
+TEST(ModelSetupTest, AutoPrecisionKeepsTheCheckpointQuantization) {
+  for (const auto& [config, keep] :
+       {std::pair{std::string(), true}, std::pair{param("precision", "auto"), true},
+        std::pair{param("precision", "bf16"), false},
+        std::pair{param("precision", "f32"), false}}) {
+    auto setup = setup_of(config);
+    ASSERT_TRUE(setup.is_ok()) << setup.status().to_string();
+    EXPECT_EQ(setup->model_options.keep_checkpoint_quantization, keep) << config;
+  }
+}
+
 TEST(ModelSetupTest, BadBooleansAndUnknownKeysAreRefused) {
   auto bad = setup_of(param("fp8_precise_accumulation", "yes"));
   ASSERT_FALSE(bad.is_ok());

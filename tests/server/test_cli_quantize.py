@@ -44,6 +44,9 @@ def test_quantize_verify_compare_minilm(tmp_path, precision, min_mean_cosine):
     # measures on the same texts.
     manifest = json.loads((out / "fourbrain_manifest.json").read_text())
     assert manifest["fidelity"] == report["fidelity"]
+    assert report["input_scales"] == (36 if precision == "nvfp4" else 0)
+    assert manifest["activations"]["input_scales"].startswith(
+        "static" if precision == "nvfp4" else "none")
     assert report["fidelity"]["texts"] == 100
     assert report["fidelity"]["min_cosine"] <= report["fidelity"]["mean_cosine"] <= 1.0
     assert report["fidelity"]["mean_cosine"] >= min_mean_cosine, report["fidelity"]
@@ -62,8 +65,20 @@ def test_quantize_verify_compare_minilm(tmp_path, precision, min_mean_cosine):
             assert prefix + ".weight_scale_2" in keys
             assert f.get_slice(prefix + ".weight").get_shape() == [384, 192]  # two codes a byte
             assert f.get_slice(prefix + ".weight_scale").get_shape() == [384, 24]
+            # Fused at serving time, so one global scale (as ModelOpt's export gives them);
+            # the layers after them keep their own.
+            self_attn = "encoder.layer.0.attention.self."
+            scale_2 = {m: float(f.get_tensor(self_attn + m + ".weight_scale_2"))
+                       for m in ("query", "key", "value")}
+            assert len(set(scale_2.values())) == 1, scale_2
+            assert float(f.get_tensor("encoder.layer.0.output.dense.weight_scale_2")) != \
+                scale_2["query"]
+            # Static input scales from the calibration texts, one per quantized module.
+            assert sum(k.endswith(".input_scale") for k in keys) == 36
+            assert float(f.get_tensor(self_attn + "query.input_scale")) > 0
         else:
             assert str(f.get_slice(prefix + ".weight").get_dtype()) == "F8_E4M3"
+            assert not any(k.endswith(".input_scale") for k in keys)  # per token at run time
     config = json.loads((out / "config.json").read_text())
     assert config["quantization_config"]["quant_method"] == "modelopt"
     assert (out / "1_Pooling" / "config.json").is_file()  # the sentence-transformers modules
@@ -99,3 +114,30 @@ def test_quantized_qwen3_serves_and_bad_requests_fail(tmp_path):
     same = run("quantize", "--model", model, "--out", model, "--precision", "fp8")
     assert same.returncode == 1 and "must not be the source" in same.stderr
     assert run("verify", str(tmp_path)).returncode == 1  # no manifest
+
+
+CALIBRATION_GOLDEN = os.path.join(os.path.dirname(__file__), "../data/quant/calibration_golden.json")
+
+
+@pytest.mark.parametrize("name", ["qwen3-tiny-embedding", "bert-tiny-embedding",
+                                  "xlmr-tiny-embedding"])
+def test_nvfp4_input_scales_match_transformers(tmp_path, name):
+    """The static input scales come from the input ranges HF transformers sees on the same
+    texts (tools/quant/make_calibration_golden.py: forward pre-hooks on every nn.Linear, f32):
+    input_scale = amax / (6 * 448), as ModelOpt's NVFP4 export computes it."""
+    with open(CALIBRATION_GOLDEN) as f:
+        golden = json.load(f)
+    texts = tmp_path / "calibration.txt"
+    texts.write_text("".join(t + "\n" for t in golden["texts"]))
+    out = tmp_path / "nvfp4"
+    q = run("quantize", "--model", checkpoint_dir(name), "--out", str(out), "--precision",
+            "nvfp4", "--calibration", str(texts))
+    assert q.returncode == 0, q.stderr
+    want = golden["models"][name]["input_amax"]
+    with safe_open(str(out / "model.safetensors"), "np") as f:
+        got = {k[:-len(".input_scale")]: float(f.get_tensor(k)) * 6 * 448
+               for k in f.keys() if k.endswith(".input_scale")}
+    quantized = {m for m in want if not m.startswith("pooler")}  # heads stay unquantized
+    assert set(got) == quantized
+    for module in quantized:
+        assert got[module] == pytest.approx(want[module], rel=1e-4), module
