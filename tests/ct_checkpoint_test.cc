@@ -105,8 +105,9 @@ TEST_P(CtCheckpointTest, KeepsTheStoredCodesAndScales) {
       EXPECT_TRUE(same_bytes(stored->block_scales, *raw->find(module + ".weight_scale")));
       float g;
       std::memcpy(&g, global->tensor.raw_data(), 4);
-      EXPECT_EQ(stored->global_divisor, g);
-      EXPECT_EQ(stored->global_scale, 1.0f / g);
+      EXPECT_TRUE(stored->global_divides);
+      EXPECT_EQ(stored->global_scale, g);
+      EXPECT_EQ(stored->global_multiplier(), 1.0f / g);
     } else {
       EXPECT_TRUE(same_bytes(stored->codes, *raw->find(name)));
       EXPECT_EQ(stored->row_scales.size(), static_cast<size_t>(stored->rows));

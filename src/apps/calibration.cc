@@ -1,7 +1,6 @@
 #include "apps/calibration.h"
 
 #include <cmath>
-#include <mutex>
 
 #include "apps/served_batch.h"
 #include "core/dtype.h"

@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "nn/linear.h"
+namespace fourbrain::nn {
+class Linear;  // nn/linear.h; not included: served_model.h, included widely, includes this
+}  // namespace fourbrain::nn
 
 namespace fourbrain::models {
 

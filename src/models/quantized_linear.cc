@@ -59,9 +59,10 @@ Result<nn::Linear> stored_linear(const std::vector<const quant::StoredLinear*>& 
       return invalid_argument("stored_linear: parts of different precisions or widths");
     }
     codes.push_back(part->codes.tensor);
-    block_scales.push_back(part->block_scales.tensor);
+    if (p == quant::QuantPrecision::kNvfp4) block_scales.push_back(part->block_scales.tensor);
     row_scales.insert(row_scales.end(), part->row_scales.begin(), part->row_scales.end());
-    one_global_scale = one_global_scale && part->global_scale == parts[0]->global_scale;
+    one_global_scale =
+        one_global_scale && part->global_multiplier() == parts[0]->global_multiplier();
     rows += part->rows;
   }
   const int64_t cols = parts[0]->cols;
@@ -72,7 +73,7 @@ Result<nn::Linear> stored_linear(const std::vector<const quant::StoredLinear*>& 
   }
   if (one_global_scale) {
     FB_ASSIGN_OR_RETURN(Tensor stacked_scales, stacked_bytes(block_scales));
-    return nn::Linear::from_nvfp4(stacked_codes, stacked_scales, parts[0]->global_scale,
+    return nn::Linear::from_nvfp4(stacked_codes, stacked_scales, parts[0]->global_multiplier(),
                                   device_memory, fast_accumulation);
   }
   log_event(LogLevel::kWarning, "nvfp4_global_scales_differ",

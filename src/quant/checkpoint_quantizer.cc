@@ -89,15 +89,6 @@ std::string fused_group(const std::string& module) {
   return "";
 }
 
-float amax_of(const formats::TensorEntry& e) {
-  const std::vector<float> w = to_f32(e);
-  const auto n = static_cast<int64_t>(w.size());
-  float m = 0;
-#pragma omp parallel for reduction(max : m) schedule(static)
-  for (int64_t i = 0; i < n; ++i) m = std::max(m, std::fabs(w[static_cast<size_t>(i)]));
-  return m;
-}
-
 // Declares the quantized tensors of one module; their bytes are made during write(), each
 // output from a fresh f32 copy of the source tensor. NVFP4: `scale_2` is the module's global
 // scale (shared by a fused set), or 0 for the tensor's own.
@@ -280,25 +271,28 @@ Result<QuantizeReport> quantize_checkpoint(const std::string& src_dir, const std
     }
     to_quantize.push_back(&e);
   }
-  // NVFP4: a fused set's modules share one global scale, from the largest amax among them
+  // NVFP4: a fused set's modules share one global scale, that of the largest amax among them
   // (ModelOpt's export does the same, so that servers can fuse them exactly).
-  std::map<std::string, float> group_amax;
+  std::map<std::string, float> group_scale_2;
   if (options.precision == QuantPrecision::kNvfp4) {
     for (const formats::TensorEntry* e : to_quantize) {
       const std::string group = fused_group(e->name.substr(0, e->name.size() - 7));
-      if (!group.empty()) group_amax[group] = std::max(group_amax[group], amax_of(*e));
+      if (group.empty()) continue;
+      const std::vector<float> w = to_f32(*e);
+      float& shared = group_scale_2[group];
+      shared = std::max(shared, nvfp4_scale_2(w.data(), e->shape[0], e->shape[1]));
     }
   }
   for (const formats::TensorEntry* e : to_quantize) {
     const std::string module = e->name.substr(0, e->name.size() - 7);
-    const auto it = group_amax.find(fused_group(module));
-    const float scale_2 = it == group_amax.end() ? 0.0f : nvfp4_scale_2(&it->second, 1, 1);
+    const auto it = group_scale_2.find(fused_group(module));
+    const float scale_2 = it == group_scale_2.end() ? 0.0f : it->second;
     FB_RETURN_IF_ERROR(add_quantized(writer, *e, module, options.precision, scale_2, errors));
     ++report.n_quantized;
     const auto amax = options.input_amax.find(module);
     if (options.precision == QuantPrecision::kNvfp4 && amax != options.input_amax.end()) {
       // ModelOpt's NVFP4 input quantizer: a global scale of amax / (6 * 448), 1 for amax 0.
-      const float input_scale = amax->second > 0 ? nvfp4_scale_2(&amax->second, 1, 1) : 1.0f;
+      const float input_scale = amax->second > 0 ? nvfp4_global_scale(amax->second) : 1.0f;
       FB_RETURN_IF_ERROR(
           writer.add_deferred(module + ".input_scale", DType::kF32, Shape(std::vector<int64_t>{}),
                               [=](std::span<uint8_t> out) {

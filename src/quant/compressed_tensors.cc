@@ -114,9 +114,13 @@ StoredLinear stored_nvfp4_module(const Checkpoint& ckpt, const std::string& modu
                        std::string(dtype_name(g->dtype)) + " " + shape_of(*g));
     return {};
   }
-  return StoredLinear{.precision = QuantPrecision::kNvfp4, .rows = rows, .cols = cols,
-                      .codes = *p, .block_scales = *s, .global_scale = 1.0f / global[0],
-                      .global_divisor = global[0]};
+  return StoredLinear{.precision = QuantPrecision::kNvfp4,
+                      .rows = rows,
+                      .cols = cols,
+                      .codes = *p,
+                      .block_scales = *s,
+                      .global_scale = global[0],
+                      .global_divides = true};
 }
 
 bool fp8_format(const CtGroup& g) {

@@ -367,7 +367,8 @@ TEST_F(CtCheckpoint, KeepsModelOptFp8AndNvfp4AsStored) {
   EXPECT_EQ(q->precision, QuantPrecision::kNvfp4);
   EXPECT_EQ(q->cols, 16);
   EXPECT_EQ(q->global_scale, 0.25f);
-  EXPECT_EQ(q->global_divisor, 0.0f);
+  EXPECT_FALSE(q->global_divides);
+  EXPECT_EQ(q->global_multiplier(), 0.25f);
   EXPECT_EQ(nvfp4->checkpoint.find("m.q.weight_scale_2"), nullptr);
   EXPECT_EQ(nvfp4->checkpoint.find("m.q.input_scale"), nullptr);
   const std::vector<float> f32 = dequantize_stored_f32(*q);

@@ -3,7 +3,6 @@
 #include <cstring>
 
 #include "core/dtype.h"
-#include "quant/fp_formats.h"
 #include "quant/weight_quantizers.h"
 
 namespace fourbrain::quant {
@@ -25,28 +24,10 @@ std::vector<float> dequantize_stored_f32(const StoredLinear& w) {
   std::vector<float> out(static_cast<size_t>(w.rows * w.cols));
   const auto* codes = static_cast<const uint8_t*>(w.codes.tensor.raw_data());
   if (w.precision == QuantPrecision::kFp8) {
-    for (int64_t r = 0; r < w.rows; ++r) {
-      const float scale = w.row_scales[static_cast<size_t>(r)];
-      for (int64_t c = 0; c < w.cols; ++c) {
-        out[static_cast<size_t>(r * w.cols + c)] = e4m3_to_f32(codes[r * w.cols + c]) * scale;
-      }
-    }
-    return out;
-  }
-  const auto* scales = static_cast<const uint8_t*>(w.block_scales.tensor.raw_data());
-  const int64_t blocks = w.cols / kNvfp4Block;
-  for (int64_t r = 0; r < w.rows; ++r) {
-    for (int64_t b = 0; b < blocks; ++b) {
-      const float block_scale = e4m3_to_f32(scales[r * blocks + b]);
-      // The order of the operations is each library's: it decides the last bit.
-      const float scale =
-          w.global_divisor > 0 ? block_scale / w.global_divisor : block_scale * w.global_scale;
-      for (int64_t c = b * kNvfp4Block; c < (b + 1) * kNvfp4Block; ++c) {
-        const uint8_t byte = codes[(r * w.cols + c) / 2];
-        out[static_cast<size_t>(r * w.cols + c)] =
-            e2m1_to_f32(c % 2 == 0 ? byte & 0xF : byte >> 4) * scale;
-      }
-    }
+    dequantize_fp8(codes, w.row_scales.data(), /*per_channel=*/true, w.rows, w.cols, out.data());
+  } else {
+    dequantize_nvfp4(codes, static_cast<const uint8_t*>(w.block_scales.tensor.raw_data()),
+                     w.global_scale, w.global_divides, w.rows, w.cols, out.data());
   }
   return out;
 }

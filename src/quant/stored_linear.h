@@ -24,15 +24,16 @@ struct StoredLinear {
   formats::TensorEntry codes{};         // FP8: F8_E4M3 [rows, cols]; NVFP4: U8 [rows, cols / 2]
   formats::TensorEntry block_scales{};  // NVFP4: F8_E4M3 [rows, cols / 16]
   std::vector<float> row_scales{};      // FP8: the dequant multiplier of each row
-  float global_scale = 1.0f;          // NVFP4: the dequant multiplier (ModelOpt weight_scale_2)
+  float global_scale = 1.0f;            // NVFP4: as stored (see global_divides)
   // How the checkpoint's own library dequantizes:
   //   ModelOpt: bf16(e4m3 * scale); bf16(e2m1 * (block_scale * global_scale)).
   //   compressed-tensors: FP8 e4m3 * scale rounded to the scale's dtype (`result_dtype`);
-  //   NVFP4 bf16(e2m1 * (block_scale / global_divisor)), where global_divisor is the stored
-  //   weight_global_scale and global_scale its reciprocal.
+  //   NVFP4 bf16(e2m1 * (block_scale / global_scale)): its weight_global_scale divides.
   DType result_dtype = DType::kBF16;
-  float global_divisor = 0.0f;  // 0: global_scale multiplies (ModelOpt)
+  bool global_divides = false;
 
+  // The NVFP4 global scale as a multiplier (ModelOpt's weight_scale_2), for GEMMs.
+  float global_multiplier() const { return global_divides ? 1.0f / global_scale : global_scale; }
   // Bytes the stored form holds (codes and scales).
   size_t nbytes() const;
   // Drops the mapped pages of the codes and block scales once they were copied.

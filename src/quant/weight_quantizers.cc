@@ -47,19 +47,27 @@ Fp8Weight quantize_fp8(const float* w, int64_t rows, int64_t cols, bool per_chan
   return q;
 }
 
-void dequantize_fp8(const Fp8Weight& q, float* out) {
-  const bool per_channel = q.scales.size() > 1;
+void dequantize_fp8(const uint8_t* codes, const float* scales, bool per_channel, int64_t rows,
+                    int64_t cols, float* out) {
 #pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < q.rows; ++r) {
-    const float scale = q.scales[per_channel ? static_cast<size_t>(r) : 0];
-    for (int64_t c = 0; c < q.cols; ++c) {
-      out[r * q.cols + c] = e4m3_to_f32(q.codes[static_cast<size_t>(r * q.cols + c)]) * scale;
-    }
+  for (int64_t r = 0; r < rows; ++r) {
+    const float scale = scales[per_channel ? r : 0];
+    for (int64_t c = 0; c < cols; ++c) out[r * cols + c] = e4m3_to_f32(codes[r * cols + c]) * scale;
   }
 }
 
+void dequantize_fp8(const Fp8Weight& q, float* out) {
+  dequantize_fp8(q.codes.data(), q.scales.data(), q.scales.size() > 1, q.rows, q.cols, out);
+}
+
+float nvfp4_global_scale(float amax) { return amax / (kE2m1Max * kE4m3Max); }
+
 float nvfp4_scale_2(const float* w, int64_t rows, int64_t cols) {
-  return amax(w, rows * cols) / (kE2m1Max * kE4m3Max);
+  const int64_t n = rows * cols;
+  float m = 0.0f;
+#pragma omp parallel for reduction(max : m) schedule(static)
+  for (int64_t i = 0; i < n; ++i) m = std::max(m, std::fabs(w[i]));
+  return nvfp4_global_scale(m);
 }
 
 std::vector<uint8_t> nvfp4_block_scales(const float* w, int64_t rows, int64_t cols,
@@ -113,19 +121,26 @@ Result<Nvfp4Weight> quantize_nvfp4(const float* w, int64_t rows, int64_t cols, f
   return q;
 }
 
-void dequantize_nvfp4(const Nvfp4Weight& q, float* out) {
-  const int64_t blocks = q.cols / kNvfp4Block;
+void dequantize_nvfp4(const uint8_t* packed, const uint8_t* block_scales, float global,
+                      bool global_divides, int64_t rows, int64_t cols, float* out) {
+  const int64_t blocks = cols / kNvfp4Block;
 #pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < q.rows; ++r) {
+  for (int64_t r = 0; r < rows; ++r) {
     for (int64_t b = 0; b < blocks; ++b) {
-      const float scale =
-          e4m3_to_f32(q.block_scale[static_cast<size_t>(r * blocks + b)]) * q.scale_2;
+      // The order of the operations is each library's: it decides the last bit.
+      const float block_scale = e4m3_to_f32(block_scales[r * blocks + b]);
+      const float scale = global_divides ? block_scale / global : block_scale * global;
       for (int64_t c = b * kNvfp4Block; c < (b + 1) * kNvfp4Block; ++c) {
-        const uint8_t byte = q.packed[static_cast<size_t>((r * q.cols + c) / 2)];
-        out[r * q.cols + c] = e2m1_to_f32(c % 2 == 0 ? (byte & 0xF) : (byte >> 4)) * scale;
+        const uint8_t byte = packed[(r * cols + c) / 2];
+        out[r * cols + c] = e2m1_to_f32(c % 2 == 0 ? (byte & 0xF) : (byte >> 4)) * scale;
       }
     }
   }
+}
+
+void dequantize_nvfp4(const Nvfp4Weight& q, float* out) {
+  dequantize_nvfp4(q.packed.data(), q.block_scale.data(), q.scale_2, /*global_divides=*/false,
+                   q.rows, q.cols, out);
 }
 
 }  // namespace fourbrain::quant

@@ -30,6 +30,9 @@ struct Fp8Weight {
 Fp8Weight quantize_fp8(const float* w, int64_t rows, int64_t cols, bool per_channel,
                        bool from_bf16);
 void dequantize_fp8(const Fp8Weight& q, float* out);  // out [rows, cols]
+// The same from codes and scales wherever they are ([1] scale, or [rows] if per_channel).
+void dequantize_fp8(const uint8_t* codes, const float* scales, bool per_channel, int64_t rows,
+                    int64_t cols, float* out);
 
 constexpr int64_t kNvfp4Block = 16;
 
@@ -48,10 +51,16 @@ Result<Nvfp4Weight> quantize_nvfp4(const float* w, int64_t rows, int64_t cols, f
 // The scales alone (cheap: one pass of maxima): scale_2 and the e4m3 block scales
 // [rows, cols / 16] that quantize_nvfp4 would give.
 float nvfp4_scale_2(const float* w, int64_t rows, int64_t cols);
+// amax / (6 * 448): the global scale of a tensor (or an input) whose largest magnitude is amax.
+float nvfp4_global_scale(float amax);
 std::vector<uint8_t> nvfp4_block_scales(const float* w, int64_t rows, int64_t cols,
                                         float scale_2);
 // FP8 dequant multipliers alone: [1] or [rows].
 std::vector<float> fp8_scales(const float* w, int64_t rows, int64_t cols, bool per_channel);
 void dequantize_nvfp4(const Nvfp4Weight& q, float* out);  // out [rows, cols]
+// The same from packed codes and e4m3 block scales wherever they are: e2m1 * (block_scale *
+// global), or with `global_divides` e2m1 * (block_scale / global) (compressed-tensors' order).
+void dequantize_nvfp4(const uint8_t* packed, const uint8_t* block_scales, float global,
+                      bool global_divides, int64_t rows, int64_t cols, float* out);
 
 }  // namespace fourbrain::quant

@@ -393,15 +393,7 @@ TEST_F(CudaOpsTest, Nvfp4LinearMatchesItsDequantizedProduct) {
         EXPECT_LE(max_diff(floats(to_host(y.view)), want), tol) << "n " << n;
         check_guards(y);
       }
-      // y += x · Wᵀ on top of y = x · Wᵀ gives twice the product.
-      auto y = guarded(DType::kF32, {n, out_f});
-      ASSERT_TRUE(ops::linear(gx, **weight, y.view).is_ok());
-      ASSERT_TRUE(ops::linear_accumulate(gx, **weight, y.view).is_ok());
-      std::vector<float> twice = want;
-      for (float& v : twice) v *= 2;
-      EXPECT_LE(max_diff(floats(to_host(y.view)), twice), (fp8 ? 2e-3 : 2e-4) * max_abs(twice))
-          << "n " << n;
-      check_guards(y);
+      expect_accumulate_doubles(gx, **weight, want, fp8 ? 2e-3 : 2e-4);
     }
   }
   // Shapes the kernels cannot tile are refused up front.

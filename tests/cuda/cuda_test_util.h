@@ -11,6 +11,7 @@
 
 #include "core/tensor.h"
 #include "kernels/cuda/cuda_backend.h"
+#include "ops/ops.h"
 #include "ops/transfer.h"
 
 namespace fourbrain::testing {
@@ -78,6 +79,11 @@ class GpuTest : public ::testing::Test {
     }
   }
 
+  // linear() then linear_accumulate() into one f32 y gives twice `want` (the product of x
+  // and the weight), within tol_fraction of its largest magnitude; no write outside y.
+  void expect_accumulate_doubles(const Tensor& x, const ops::LinearWeight& weight,
+                                 const std::vector<float>& want, double tol_fraction);
+
   kernels::cuda::ContextPtr ctx_;
   std::unique_ptr<Allocator> mem_;
   std::unique_ptr<kernels::cuda::ContextScope> scope_;
@@ -141,6 +147,19 @@ inline double max_diff(const std::vector<float>& a, const std::vector<float>& b)
   double m = 0;
   for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(static_cast<double>(a[i]) - b[i]));
   return m;
+}
+
+inline void GpuTest::expect_accumulate_doubles(const Tensor& x, const ops::LinearWeight& weight,
+                                               const std::vector<float>& want,
+                                               double tol_fraction) {
+  auto y = guarded(DType::kF32, {x.dim(0), weight.out_features()});
+  ASSERT_TRUE(ops::linear(x, weight, y.view).is_ok());
+  ASSERT_TRUE(ops::linear_accumulate(x, weight, y.view).is_ok());
+  std::vector<float> twice = want;
+  for (float& v : twice) v *= 2;
+  EXPECT_LE(max_diff(floats(to_host(y.view)), twice), tol_fraction * max_abs(twice))
+      << "n " << x.dim(0);
+  check_guards(y);
 }
 
 }  // namespace fourbrain::testing

@@ -370,32 +370,36 @@ Status gemm_nvfp4_small(Context& ctx, const Nvfp4GemmArgs& a) {
   return launch_skinny_for<float>(ctx, a, row_blocks, static_cast<int>(splits), chunks_per_split);
 }
 
-Status dequantize_nvfp4(Context& ctx, const uint8_t* w, float global_scale, int64_t out_features,
-                        int64_t k, uint16_t* w_bf16) {
+namespace {
+
+// nvfp4_dequantize_kernel over the whole weight; `what` names the caller in errors.
+template <bool kFp8>
+Status launch_dequantize(Context& ctx, const char* what, const uint8_t* w, float global_scale,
+                         const float* row_multipliers, int64_t out_features, int64_t k, void* dst) {
   if (k % 64 != 0 || out_features % 8 != 0) {
-    return invalid_argument("dequantize_nvfp4: k % 64 == 0 and out % 8 == 0 required");
+    return invalid_argument(std::string(what) + ": k % 64 == 0 and out % 8 == 0 required");
   }
   const int64_t total = (out_features / 8) * (k / 64) * 32;
   if (total == 0) return Status::ok();
   constexpr int kThreads = 256;
-  nvfp4_dequantize_kernel<false><<<blocks_for(total, kThreads), kThreads, 0, ctx.stream>>>(
-      w, global_scale, nullptr, out_features, k, w_bf16);
-  FB_CUDA_LAUNCHED("nvfp4_dequantize");
+  nvfp4_dequantize_kernel<kFp8><<<blocks_for(total, kThreads), kThreads, 0, ctx.stream>>>(
+      w, global_scale, row_multipliers, out_features, k, dst);
+  FB_CUDA_LAUNCHED(what);
   return Status::ok();
+}
+
+}  // namespace
+
+Status dequantize_nvfp4(Context& ctx, const uint8_t* w, float global_scale, int64_t out_features,
+                        int64_t k, uint16_t* w_bf16) {
+  return launch_dequantize<false>(ctx, "dequantize_nvfp4", w, global_scale, nullptr, out_features,
+                                  k, w_bf16);
 }
 
 Status dequantize_nvfp4_fp8(Context& ctx, const uint8_t* w, const float* row_multipliers,
                             int64_t out_features, int64_t k, uint8_t* w_fp8) {
-  if (k % 64 != 0 || out_features % 8 != 0) {
-    return invalid_argument("dequantize_nvfp4_fp8: k % 64 == 0 and out % 8 == 0 required");
-  }
-  const int64_t total = (out_features / 8) * (k / 64) * 32;
-  if (total == 0) return Status::ok();
-  constexpr int kThreads = 256;
-  nvfp4_dequantize_kernel<true><<<blocks_for(total, kThreads), kThreads, 0, ctx.stream>>>(
-      w, 1.0f, row_multipliers, out_features, k, w_fp8);
-  FB_CUDA_LAUNCHED("nvfp4_dequantize_fp8");
-  return Status::ok();
+  return launch_dequantize<true>(ctx, "dequantize_nvfp4_fp8", w, 1.0f, row_multipliers,
+                                 out_features, k, w_fp8);
 }
 
 Status embedding_lookup_nvfp4(Context& ctx, const int32_t* ids, int64_t n, int64_t hidden,
