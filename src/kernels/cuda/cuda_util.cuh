@@ -184,6 +184,16 @@ inline unsigned blocks_for(int64_t n, int per_block) {
   return static_cast<unsigned>((n + per_block - 1) / per_block);
 }
 
+// Programmatic dependent launch (compute capability 9.0; a no-op elsewhere and for kernels
+// launched without the attribute): a kernel launched with it may start while the previous
+// kernel on its stream finishes, so it may prefetch what does not depend on that kernel
+// (weights), then calls this before it reads or writes anything the previous kernels touch.
+__device__ __forceinline__ void wait_for_previous_kernels() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;\n" : : : "memory");
+#endif
+}
+
 // c (f32 16x8) += a (bf16 16x16, row-major fragment) · b (bf16 16x8, col-major fragment).
 __device__ __forceinline__ void mma_bf16(float (&c)[4], const uint32_t (&a)[4], uint32_t b0,
                                          uint32_t b1) {
