@@ -480,3 +480,88 @@ TEST_F(CudaOpsTest, DISABLED_AttentionThroughput) {
 
 }  // namespace
 }  // namespace fourbrain
+
+namespace fourbrain {
+namespace {
+
+// Not a test: the few-token NVFP4 kernel against the bf16 GEMM on Qwen3-8B's four layer
+// GEMMs, printed for docs/BENCHMARKS.md. Each GEMM cycles through copies of its weight that
+// together exceed the L2 cache, so every launch reads its weight from DRAM, as a forward
+// pass does. Run with --gtest_also_run_disabled_tests --gtest_filter=*Throughput*.
+TEST_F(CudaOpsTest, DISABLED_Nvfp4SkinnyThroughput) {
+  struct Shape {
+    const char* name;
+    int64_t out, k;
+  };
+  const Shape shapes[] = {
+      {"qkv", 6144, 4096}, {"o", 4096, 4096}, {"gate_up", 24576, 4096}, {"down", 4096, 12288}};
+  uint64_t state = 88172645463325252ull;
+  auto random_bytes = [&](Tensor& t, uint8_t mask) {
+    auto* p = t.data<uint8_t>();
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+      p[i] = static_cast<uint8_t>(state) & mask;
+    }
+  };
+  const size_t kRotateBytes = size_t{400} << 20;  // eight times the H100's L2
+  const int64_t ns[] = {1, 8, 32, 64};
+  double total_fp4[4] = {}, total_bf16[4] = {};
+  for (const Shape& s : shapes) {
+    Tensor packed = Tensor::empty(DType::kU8, {s.out, s.k / 2}).value();
+    Tensor scales = Tensor::empty(DType::kU8, {s.out, s.k / 16}).value();
+    random_bytes(packed, 0xff);
+    random_bytes(scales, 0x3f);  // finite e4m3 scales, at most 1.875
+    Tensor w16 = Tensor::empty(DType::kBF16, {s.out, s.k}).value();
+    random_bytes(w16, 0xff);
+    for (int64_t i = 0; i < w16.numel(); ++i) w16.data<uint16_t>()[i] &= 0xbfff;  // |w| < 2
+    std::vector<std::shared_ptr<const ops::LinearWeight>> fp4, bf16;
+    const size_t fp4_bytes = static_cast<size_t>(s.out * s.k * 9 / 16);
+    const size_t bf16_bytes = static_cast<size_t>(s.out * s.k * 2);
+    while (fp4.size() * fp4_bytes < kRotateBytes) {
+      fp4.push_back(ops::LinearWeight::prepare_nvfp4(packed, scales, 1.0f, *mem_).value());
+    }
+    while (bf16.size() < 2 || bf16.size() * bf16_bytes < kRotateBytes) {
+      bf16.push_back(
+          ops::LinearWeight::prepare(w16, ops::MatmulPrecision::kBF16, nullptr, mem_.get())
+              .value());
+    }
+    for (int ni = 0; ni < 4; ++ni) {
+      const int64_t n = ns[ni];
+      Tensor x = to_gpu(random_host(DType::kBF16, {n, s.k}, 6));
+      Tensor y = Tensor::empty(DType::kBF16, {n, s.out}, *mem_).value();
+      auto time_us = [&](const std::vector<std::shared_ptr<const ops::LinearWeight>>& ws) {
+        for (const auto& w : ws) EXPECT_TRUE(ops::linear(x, *w, y).is_ok());
+        EXPECT_TRUE(kernels::cuda::synchronize(*ctx_).is_ok());
+        const int iters = 200;
+        const auto start = std::chrono::steady_clock::now();
+        for (int i = 0; i < iters; ++i) EXPECT_TRUE(ops::linear(x, *ws[i % ws.size()], y).is_ok());
+        const double enqueue =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        EXPECT_TRUE(kernels::cuda::synchronize(*ctx_).is_ok());
+        const double all =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (enqueue > 0.9 * all) {
+          std::printf("  (host-bound: enqueue %.1f of %.1f us)\n", enqueue / iters * 1e6,
+                      all / iters * 1e6);
+        }
+        return all / iters * 1e6;
+      };
+      const double us_fp4 = time_us(fp4), us_bf16 = time_us(bf16);
+      total_fp4[ni] += us_fp4;
+      total_bf16[ni] += us_bf16;
+      std::printf(
+          "[ measured ] n %2lld %-8s NVFP4 %7.1f us (%5.0f GB/s)  bf16 %7.1f us (%5.0f GB/s)  "
+          "bf16/NVFP4 %.2f\n",
+          static_cast<long long>(n), s.name, us_fp4, fp4_bytes / us_fp4 / 1e3, us_bf16,
+          bf16_bytes / us_bf16 / 1e3, us_bf16 / us_fp4);
+    }
+  }
+  for (int ni = 0; ni < 4; ++ni) {
+    std::printf("[ measured ] n %2lld layer    NVFP4 %7.1f us  bf16 %7.1f us  bf16/NVFP4 %.2f\n",
+                static_cast<long long>(ns[ni]), total_fp4[ni], total_bf16[ni],
+                total_bf16[ni] / total_fp4[ni]);
+  }
+}
+
+}  // namespace
+}  // namespace fourbrain
