@@ -63,8 +63,15 @@ def test_quantize_verify_compare_minilm(tmp_path, precision, min_mean_cosine):
         assert {prefix + ".weight", prefix + ".weight_scale"} <= keys
         if precision == "nvfp4":
             assert prefix + ".weight_scale_2" in keys
+            # The parameters vLLM's modelopt NVFP4 linear method registers (and ModelOpt
+            # writes): packed u8 codes, e4m3 block scales, f32 scalars.
             assert f.get_slice(prefix + ".weight").get_shape() == [384, 192]  # two codes a byte
+            assert str(f.get_slice(prefix + ".weight").get_dtype()) == "U8"
             assert f.get_slice(prefix + ".weight_scale").get_shape() == [384, 24]
+            assert str(f.get_slice(prefix + ".weight_scale").get_dtype()) == "F8_E4M3"
+            for scalar in (".weight_scale_2", ".input_scale"):
+                assert f.get_slice(prefix + scalar).get_shape() == []
+                assert str(f.get_slice(prefix + scalar).get_dtype()) == "F32"
             # Fused at serving time, so one global scale (as ModelOpt's export gives them);
             # the layers after them keep their own.
             self_attn = "encoder.layer.0.attention.self."
@@ -78,9 +85,17 @@ def test_quantize_verify_compare_minilm(tmp_path, precision, min_mean_cosine):
             assert float(f.get_tensor(self_attn + "query.input_scale")) > 0
         else:
             assert str(f.get_slice(prefix + ".weight").get_dtype()) == "F8_E4M3"
+            assert f.get_slice(prefix + ".weight_scale").get_shape() == [384]  # per channel
+            assert str(f.get_slice(prefix + ".weight_scale").get_dtype()) == "F32"
             assert not any(k.endswith(".input_scale") for k in keys)  # per token at run time
     config = json.loads((out / "config.json").read_text())
     assert config["quantization_config"]["quant_method"] == "modelopt"
+    # What vLLM's modelopt config reads from hf_quant_config.json.
+    hf_quant = json.loads((out / "hf_quant_config.json").read_text())["quantization"]
+    assert hf_quant["quant_algo"] == ("NVFP4" if precision == "nvfp4"
+                                      else "FP8_PER_CHANNEL_PER_TOKEN")
+    assert hf_quant.get("group_size") == (16 if precision == "nvfp4" else None)
+    assert isinstance(hf_quant["exclude_modules"], list)
     assert (out / "1_Pooling" / "config.json").is_file()  # the sentence-transformers modules
 
     assert run("verify", str(out)).returncode == 0
