@@ -504,8 +504,9 @@ TEST_F(CudaOpsTest, DISABLED_Nvfp4SkinnyThroughput) {
     }
   };
   const size_t kRotateBytes = size_t{400} << 20;  // eight times the H100's L2
-  const int64_t ns[] = {1, 8, 32, 64};
-  double total_fp4[4] = {}, total_bf16[4] = {};
+  const int64_t ns[] = {1, 8, 32, 48, 64};
+  constexpr int kNs = sizeof(ns) / sizeof(ns[0]);
+  double total_fp4[kNs] = {}, total_bf16[kNs] = {};
   for (const Shape& s : shapes) {
     Tensor packed = Tensor::empty(DType::kU8, {s.out, s.k / 2}).value();
     Tensor scales = Tensor::empty(DType::kU8, {s.out, s.k / 16}).value();
@@ -525,7 +526,7 @@ TEST_F(CudaOpsTest, DISABLED_Nvfp4SkinnyThroughput) {
           ops::LinearWeight::prepare(w16, ops::MatmulPrecision::kBF16, nullptr, mem_.get())
               .value());
     }
-    for (int ni = 0; ni < 4; ++ni) {
+    for (int ni = 0; ni < kNs; ++ni) {
       const int64_t n = ns[ni];
       Tensor x = to_gpu(random_host(DType::kBF16, {n, s.k}, 6));
       Tensor y = Tensor::empty(DType::kBF16, {n, s.out}, *mem_).value();
@@ -556,7 +557,7 @@ TEST_F(CudaOpsTest, DISABLED_Nvfp4SkinnyThroughput) {
           bf16_bytes / us_bf16 / 1e3, us_bf16 / us_fp4);
     }
   }
-  for (int ni = 0; ni < 4; ++ni) {
+  for (int ni = 0; ni < kNs; ++ni) {
     std::printf("[ measured ] n %2lld layer    NVFP4 %7.1f us  bf16 %7.1f us  bf16/NVFP4 %.2f\n",
                 static_cast<long long>(ns[ni]), total_fp4[ni], total_bf16[ni],
                 total_bf16[ni] / total_fp4[ni]);
