@@ -478,12 +478,6 @@ TEST_F(CudaOpsTest, DISABLED_AttentionThroughput) {
   }
 }
 
-}  // namespace
-}  // namespace fourbrain
-
-namespace fourbrain {
-namespace {
-
 // Not a test: the few-token NVFP4 kernel against the bf16 GEMM on Qwen3-8B's four layer
 // GEMMs, printed for docs/BENCHMARKS.md. Each GEMM cycles through copies of its weight that
 // together exceed the L2 cache, so every launch reads its weight from DRAM, as a forward
