@@ -12,9 +12,9 @@
 #include <filesystem>
 #include <span>
 
+#include "cuda_model_test_util.h"
 #include "formats/safetensors.h"
 #include "formats/safetensors_writer.h"
-#include "kernels/cuda/cuda_backend.h"
 #include "models/qwen3/qwen3_embedder.h"
 #include "quant/checkpoint_quantizer.h"
 #include "test_data.h"
@@ -25,21 +25,9 @@ namespace {
 using testing::cosine;
 using testing::json_floats;
 
-models::Qwen3RunOptions gpu(ops::MatmulPrecision precision, bool keep_stored) {
-  models::Qwen3RunOptions o;
-  o.precision = precision;
-  o.cuda_device = 0;
-  o.keep_checkpoint_quantization = keep_stored;
-  return o;
-}
+using testing::qwen3_on_gpu;
 
-class CudaQuantizedCheckpointTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (kernels::cuda::device_count() == 0) GTEST_SKIP() << "no CUDA device";
-    FB_REQUIRE_TEST_DATA();
-  }
-};
+class CudaQuantizedCheckpointTest : public testing::CudaModelTest {};
 
 std::vector<std::string> texts() {
   std::vector<std::string> t = {"a short one", "The quick brown fox jumps over the lazy dog."};
@@ -61,8 +49,8 @@ TEST_F(CudaQuantizedCheckpointTest, OwnExportsRunExactlyAsQuantizedAtLoad) {
     quant::QuantizeOptions options;
     options.precision = precision;
     ASSERT_TRUE(quant::quantize_checkpoint(src, out, options).is_ok());
-    auto at_load = models::Qwen3Embedder::load(src, gpu(matmul, false));
-    auto stored = models::Qwen3Embedder::load(out, gpu(ops::MatmulPrecision::kBF16, true));
+    auto at_load = models::Qwen3Embedder::load(src, qwen3_on_gpu(matmul, false));
+    auto stored = models::Qwen3Embedder::load(out, qwen3_on_gpu(ops::MatmulPrecision::kBF16, true));
     ASSERT_TRUE(at_load.is_ok()) << at_load.status().to_string();
     ASSERT_TRUE(stored.is_ok()) << stored.status().to_string();
     EXPECT_EQ((*stored)->model().prepared_weight_bytes(),
@@ -111,12 +99,14 @@ TEST_F(CudaQuantizedCheckpointTest, FusedPartsWithTheirOwnGlobalScalesStillRun) 
   ASSERT_GT(edits, 0);
   ASSERT_TRUE(writer.write(edited + "/model.safetensors").is_ok());
 
-  auto stored = models::Qwen3Embedder::load(edited, gpu(ops::MatmulPrecision::kBF16, true));
+  auto stored =
+      models::Qwen3Embedder::load(edited, qwen3_on_gpu(ops::MatmulPrecision::kBF16, true));
   ASSERT_TRUE(stored.is_ok()) << stored.status().to_string();
   auto cpu = models::Qwen3Embedder::load(edited, {});  // f32 on the dequantized weights
   ASSERT_TRUE(cpu.is_ok()) << cpu.status().to_string();
   // The unedited export: what ignoring v_proj's own global scale would give.
-  auto unedited = models::Qwen3Embedder::load(exported, gpu(ops::MatmulPrecision::kBF16, true));
+  auto unedited =
+      models::Qwen3Embedder::load(exported, qwen3_on_gpu(ops::MatmulPrecision::kBF16, true));
   ASSERT_TRUE(unedited.is_ok());
   double worst = 1.0, worst_unedited = 1.0;
   for (const std::string& text : texts()) {
@@ -142,8 +132,9 @@ TEST_F(CudaQuantizedCheckpointTest, LlmCompressorCheckpointsRunAsStored) {
     const std::string dir = testing::test_data_path(name);
     auto golden = formats::JsonValue::parse_file(dir + ".golden.json");
     ASSERT_TRUE(golden.is_ok());
-    auto stored = models::Qwen3Embedder::load(dir, gpu(ops::MatmulPrecision::kBF16, true));
-    auto dequantized = models::Qwen3Embedder::load(dir, gpu(ops::MatmulPrecision::kBF16, false));
+    auto stored = models::Qwen3Embedder::load(dir, qwen3_on_gpu(ops::MatmulPrecision::kBF16, true));
+    auto dequantized =
+        models::Qwen3Embedder::load(dir, qwen3_on_gpu(ops::MatmulPrecision::kBF16, false));
     ASSERT_TRUE(stored.is_ok()) << stored.status().to_string();
     ASSERT_TRUE(dequantized.is_ok()) << dequantized.status().to_string();
     const size_t stored_bytes = (*stored)->model().prepared_weight_bytes();

@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "cuda_model_test_util.h"
 #include "kernels/cuda/cuda_backend.h"
 #include "models/qwen3/qwen3_embedder.h"
 #include "models/qwen3/qwen3_reranker.h"
@@ -17,12 +18,7 @@ using testing::cosine;
 using testing::json_floats;
 using testing::max_abs_diff;
 
-models::Qwen3RunOptions gpu_options() {
-  models::Qwen3RunOptions o;
-  o.precision = ops::MatmulPrecision::kBF16;
-  o.cuda_device = 0;
-  return o;
-}
+models::Qwen3RunOptions gpu_options() { return testing::qwen3_on_gpu(ops::MatmulPrecision::kBF16); }
 
 models::Qwen3RunOptions cpu_bf16_options() {
   models::Qwen3RunOptions o;
@@ -30,13 +26,7 @@ models::Qwen3RunOptions cpu_bf16_options() {
   return o;
 }
 
-class CudaQwen3Test : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (kernels::cuda::device_count() == 0) GTEST_SKIP() << "no CUDA device";
-    FB_REQUIRE_TEST_DATA();
-  }
-};
+class CudaQwen3Test : public testing::CudaModelTest {};
 
 std::vector<std::string> reference_texts(const formats::JsonValue& cases) {
   std::vector<std::string> texts;

@@ -53,8 +53,9 @@ struct Skinny {
   static constexpr int kStage = kStageWeightBytes + MT * 16 * kXPitch * 2;
   static constexpr int kRing = kStages * kStage;
   static constexpr int kReduce = MT * 16 * kRedPitch * 4;  // f32 partial sums, reusing the ring
-  static constexpr int kBarriers = kRing > kReduce ? kRing : kReduce;
-  static constexpr int kBytes = kBarriers + 2 * kStages * 8;  // + full and empty barriers
+  // The full and empty barriers of the stages, after the ring (or the partial sums).
+  static constexpr int kBarrierOffset = kRing > kReduce ? kRing : kReduce;
+  static constexpr int kBytes = kBarrierOffset + 2 * kStages * 8;
   static_assert(kNvfp4BlockTiles % kGroupTiles == 0, "blocks split a row block evenly");
 };
 
@@ -131,7 +132,7 @@ __global__ void __launch_bounds__(Skinny<MT>::kThreads, 3)
   using Cfg = Skinny<MT>;
   constexpr int kGroups = kNvfp4BlockTiles / kGroupTiles;  // row groups per row block
   extern __shared__ __align__(128) uint8_t smem[];
-  auto* full = reinterpret_cast<uint64_t*>(smem + Cfg::kBarriers);
+  auto* full = reinterpret_cast<uint64_t*>(smem + Cfg::kBarrierOffset);
   uint64_t* empty = full + Cfg::kStages;
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5, g = lane >> 2, t = lane & 3;
   const int64_t n_tiles = out / 8, n_chunks = k / 64, rb = blockIdx.x / kGroups;

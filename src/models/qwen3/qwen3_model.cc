@@ -176,12 +176,12 @@ Result<nn::Linear> Qwen3Model::make_linear(const std::vector<std::string>& names
     if (parts[i].defined()) continue;
     FB_ASSIGN_OR_RETURN(parts[i], quant::dequantize_stored(*checkpoint_.find(names[i])));
   }
-  if (options.precision == ops::MatmulPrecision::kFp8) {
-    return quantized_linear(parts, quant::QuantPrecision::kFp8, cuda_->memory(), fast_accumulation);
-  }
-  if (options.precision == ops::MatmulPrecision::kNvfp4) {
-    return quantized_linear(parts, quant::QuantPrecision::kNvfp4, cuda_->memory(),
-                            fast_accumulation);
+  if (options.precision == ops::MatmulPrecision::kFp8 ||
+      options.precision == ops::MatmulPrecision::kNvfp4) {
+    const quant::QuantPrecision p = options.precision == ops::MatmulPrecision::kFp8
+                                        ? quant::QuantPrecision::kFp8
+                                        : quant::QuantPrecision::kNvfp4;
+    return quantized_linear(parts, p, cuda_->memory(), fast_accumulation);
   }
   return nn::Linear::from_parts(parts, options.precision, {}, cuda_ ? &cuda_->memory() : nullptr);
 }
